@@ -1,0 +1,113 @@
+"""The rule detector: lexicon cues combined by the rules written in the lexicon files.
+
+A single ambiguous cue (🍫, «godis», «fight») is never enough: a label fires when the cues of
+one of its *combinations* are all present (a code word *and* a sale cue; a conflict word *and* a
+time or place), or when a strong cue alone decides. Context cues (negation, prevention, news,
+past tense, sport ...) dampen the score. The rules are data (``[rule]`` tables in the lexicon
+files), so a new signal needs no code here.
+
+Scores are not calibrated probabilities; they order texts and cross 0.5 when a rule fires.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from risksignals.labels import LABELS
+from risksignals.lexicons import CONTEXT, Entry, Lexicon, Rule
+
+__all__ = ["LexiconModel", "cue_evidence", "rule_scores"]
+
+STRONG, WEAK = 1.0, 0.6
+
+
+def cue_evidence(entries: Iterable[Entry]) -> dict[str, dict[str, float]]:
+    """``{signal: {cue: weight}}``: the strongest evidence seen for each cue role."""
+    ev: dict[str, dict[str, float]] = {}
+    for e in entries:
+        w = STRONG if e.strong else WEAK
+        roles = ev.setdefault(e.signal, {})
+        if roles.get(e.cue, 0.0) < w:
+            roles[e.cue] = w
+    return ev
+
+
+def _role_weight(ev: dict[str, dict[str, float]], signal: str, role: str) -> float:
+    strong_only = role.endswith("!")
+    role = role.rstrip("!")
+    if ":" in role:
+        signal, role = role.split(":", 1)
+    w = ev.get(signal, {}).get(role, 0.0)
+    if strong_only and w < STRONG:
+        return 0.0
+    return w
+
+
+def rule_scores(ev: dict[str, dict[str, float]], rules: dict[str, Rule],
+                labels: Sequence[str]) -> list[float]:
+    """Scores in [0, 1] for ``labels`` from cue evidence; >= 0.5 means a rule fired."""
+    dampen = rules[CONTEXT].dampen if CONTEXT in rules else {}
+    context = ev.get(CONTEXT, {})
+    scores = []
+    for label in labels:
+        rule = rules.get(label)
+        own = ev.get(label, {})
+        best = 0.0
+        if rule is not None:
+            for combo in rule.combinations:
+                weights = [_role_weight(ev, label, role) for role in combo]
+                if all(w > 0 for w in weights):
+                    best = max(best, 0.5 + 0.5 * sum(weights) / len(weights))
+        if best == 0.0 and own:
+            best = 0.4 * max(own.values())  # some evidence, no rule fired: stays below 0.5
+        factor = 1.0
+        for cue in context:
+            factor = min(factor, dampen.get(cue, {}).get(label, 1.0))
+        scores.append(round(best * factor, 4))
+    return scores
+
+
+class LexiconModel:
+    """Rule detector over lexicon evidence, with a scikit-learn-like interface.
+
+    Nothing is learned: ``fit`` only records the labels. ``predict_proba`` returns rule scores.
+    """
+
+    name = "lexicon"
+
+    def __init__(self, lexicon: Lexicon | None = None, *, threshold: float = 0.5,
+                 labels: Sequence[str] = LABELS):
+        self.lexicon = lexicon
+        self.threshold = threshold
+        self.labels = tuple(labels)
+
+    @property
+    def lexicon_(self) -> Lexicon:
+        if self.lexicon is None:
+            self.lexicon = Lexicon.load()
+        return self.lexicon
+
+    def fit(self, texts=None, y=None) -> "LexiconModel":
+        self.classes_ = np.array(self.labels)
+        return self
+
+    def scores_from_entries(self, entries: Iterable[Entry]) -> list[float]:
+        return rule_scores(cue_evidence(entries), self.lexicon_.rules, self.labels)
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        from risksignals.signals.neutral import model_key
+
+        matcher = self.lexicon_.matcher
+        out = np.zeros((len(texts), len(self.labels)), dtype=float)
+        for i, text in enumerate(texts):
+            out[i] = self.scores_from_entries(h[0] for h in matcher.find_in_key(model_key(text)))
+        return out
+
+    def predict(self, texts: Sequence[str]) -> np.ndarray:
+        return (self.predict_proba(texts) >= self.threshold).astype(int)
+
+    @property
+    def thresholds_(self) -> dict[str, float]:
+        return {label: self.threshold for label in self.labels}

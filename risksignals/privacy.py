@@ -1,0 +1,312 @@
+"""Privacy guard: scrub identifiers before anything is written or shown.
+
+risksignals makes trend statistics and training material, never profiles of people. So every
+text is scrubbed of identifiers before it reaches an output file, a report or a screen, and
+columns that name people are dropped. Scrubbing is rule-based and offline: no model, no
+download. A :class:`ScrubReport` counts *what kind* of identifier was removed, never what it
+was.
+
+Placeholders: ``<TELEFON>``, ``<EPOST>``, ``<URL>``, ``<BRUKERNAVN>``, ``<FØDSELSNUMMER>``,
+``<KONTONUMMER>``, ``<VIPPS>``.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Iterable
+
+import pandas as pd
+import regex
+
+__all__ = ["scrub", "scrub_text", "scrub_series", "ScrubReport", "identifier_columns",
+           "drop_identifier_columns", "is_identifier_column", "valid_fodselsnummer",
+           "valid_account_number", "PLACEHOLDERS"]
+
+PLACEHOLDERS = {
+    "phone": "<TELEFON>",
+    "email": "<EPOST>",
+    "url": "<URL>",
+    "handle": "<BRUKERNAVN>",
+    "fnr": "<FØDSELSNUMMER>",
+    "account": "<KONTONUMMER>",
+    "vipps": "<VIPPS>",
+}
+
+_EMAIL = regex.compile(
+    r"(?<![\w.+-])[\w.+-]{1,64}(?:@|\s?\[at\]\s?|\s?\(at\)\s?)[\w-]{1,63}(?:\.[\w-]{1,63})*\.\p{L}{2,24}\b",
+    regex.IGNORECASE,
+)
+_URL = regex.compile(
+    r"\b(?:https?://|www\.)[^\s<>\"']+"
+    r"|\b(?:[a-z0-9-]{1,63}\.)+(?:no|com|net|org|io|me|app|gg|tv|ly|be|to|link|info|se|dk)"
+    r"(?:/[^\s<>\"']*)?(?![\w.])",
+    regex.IGNORECASE,
+)
+# Handles. Strong lead-ins ("add meg på snap: X", "snap: X", "legg til X på snap", "@X") take any
+# word that is not a common word; weak ones ("sc X", "min snap er X") only handle-like words.
+_PLATFORM = r"(?:snap(?:chat)?|sc|insta(?:gram)?|ig|tiktok|tt|telegram|tg|wickr|kik|discord|twitter)"
+_H = r"(?P<handle>(?<![<\p{L}0-9._-])[\p{L}0-9_][\p{L}0-9._-]{1,30}(?<![.-]))"
+STRONG, WEAK, STRICT = "strong", "weak", "strict"
+_HANDLE_PATTERNS = [
+    # add/følg/legg til (meg|han ...) på snap (da): X   (strong)
+    (regex.compile(rf"\b(?:add|adde|legg\s+til|følg|follow|finn)\s+(?:[\p{{L}}]+\s+)?(?:på|on|i)\s+{_PLATFORM}"
+                   rf"(?:\s+da)?\s*(?:[:=]|->|–|-)?\s*@?{_H}", regex.IGNORECASE), STRONG),
+    # snap: X / snap-navn = X   (strong)
+    (regex.compile(rf"\b{_PLATFORM}\s*(?:id|navn|name|nick|brukernavn)?\s*(?:[:=]|->|=>)\s*@?{_H}",
+                   regex.IGNORECASE), STRONG),
+    # legg til X på snap / heter X på snap   (strong)
+    (regex.compile(rf"\b(?:add|adde|legg\s+til|følg|follow|heter|hete)\s+@?{_H}\s+(?:på|on)\s+{_PLATFORM}\b",
+                   regex.IGNORECASE), STRONG),
+    # min snap er X / ny snap X / my insta is X / snap er X   (weak)
+    (regex.compile(rf"\b(?:(?:min|mi|mitt|my|ny|nye|new)\s+{_PLATFORM}\s*(?:er|e|is|:)?|{_PLATFORM}\s+(?:er|e|is))"
+                   rf"\s*@?{_H}", regex.IGNORECASE), WEAK),
+    # sc X / snap X / tiktok @X   (weak)
+    (regex.compile(rf"\b{_PLATFORM}\s+@?{_H}", regex.IGNORECASE), WEAK),
+    # min er X / X på insta: only handle-shaped words (digits, '_' or '.')   (strict)
+    (regex.compile(rf"\b(?:min|mi|mitt)\s+(?:er|e)\s+@?{_H}", regex.IGNORECASE), STRICT),
+    (regex.compile(rf"(?<![\p{{L}}0-9._@-])@?{_H}\s+(?:på|on)\s+{_PLATFORM}\b", regex.IGNORECASE), STRICT),
+]
+_AT_HANDLE = regex.compile(r"(?<![\w@<.])@(?P<handle>[\p{L}0-9_][\p{L}0-9._]{1,30})(?<!\.)")
+_HANDLELIKE = regex.compile(r".*[0-9_.].*|.*[a-zæøå][A-ZÆØÅ].*")
+# words that follow platform names in ordinary talk ("snap er nede", "sjekk snap story")
+_NOT_HANDLES = frozenset("""
+er e var va blir ble har hadde kan kunne skal vil ville må burde bør funker virker fungerer ligger
+gikk går kommer kom nede død døde privat treg tregt kjedelig blokka blokkert borte ute oppe
+bra dårlig dritt syk sykt så da nå igjen og eller men for til fra på i om med uten av ved hos
+meg deg seg oss dere dem han hun ho den det de dei eg jeg du vi me dæ mæ æ ka kva hva hvem hvor
+story stories streak streaks score snapscore chat chatten melding meldinger video videoen videoer
+bilde bilder bildet post poster posten live reels reel feed bio profil profilen konto kontoen
+gruppa gruppe gruppen gruppechat filter filtre kamera lenke link sida siden appen app
+og også bare ikke ikkje itj aldri alltid ofte noen noe noko ingen alle mange flere mer mest
+is was the a an and or my your me you it this that not down dead private boring so now again
+later senere snart straks etterpå idag iaf asap btw lol haha kl klokka please pls plis takk
+hei hallo yo sup heisann ok okei jo nei ja nja kanskje vel altså liksom typ sånn slik
+send sende sendt sender snap snapper snappe snapchat insta instagram tiktok telegram discord
+""".split())
+
+
+def _accept_handle(candidate: str, level: str) -> bool:
+    if candidate.casefold() in _NOT_HANDLES or candidate.isdigit():
+        return False
+    shaped = bool(_HANDLELIKE.fullmatch(candidate))
+    if level == STRICT:
+        return shaped
+    return level == STRONG or shaped or len(candidate) >= 4
+
+
+# 11 digits: fødselsnummer (DDMMYY IIIKK) or bank account (XXXX.XX.XXXXX)
+_ELEVEN = regex.compile(r"(?<![\d.,:/-])(\d{4})[ .]?(\d{2})[ .]?(\d{5})(?!\d|[.,:/-]\d)")
+# Norwegian phone numbers: +47 / 0047 / (+47) then 8 digits starting 2-9, spaced as people do
+_PHONE = regex.compile(
+    r"(?<![\w+])(?:(?:\+|00)\s?47[\s.-]?|\(\+?47\)\s?)?"
+    r"(?:[2-9]\d{7}|[2-9]\d{2}(?P<s1>[\s.-])\d{2}(?P=s1)\d{3}"
+    r"|[2-9]\d(?P<s2>[\s.-])\d{2}(?P=s2)\d{2}(?P=s2)\d{2}"
+    r"|[2-9]\d{3}[\s.-]\d{4}|[2-9]\d{2}[\s.-]\d{5})"
+    r"(?![\w]|[.,:/-]\d)"
+)
+_VIPPS = regex.compile(
+    r"\b(vipps(?:\s?(?:nr|nummer|number|#))?\.?[\s:#]*(?:til|to|på)?[\s:#]*)(\d{5,6})\b"
+    r"(?!\s?(?:kr|nok|,-|kroner|\.-|k\b|%))",
+    regex.IGNORECASE,
+)
+
+
+def valid_fodselsnummer(digits: str) -> bool:
+    """True when an 11-digit string has valid fødselsnummer/D-number control digits and date."""
+    if len(digits) != 11 or not digits.isdigit():
+        return False
+    d = [int(c) for c in digits]
+    w1 = (3, 7, 6, 1, 8, 9, 4, 5, 2)
+    w2 = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
+    k1 = 11 - sum(a * b for a, b in zip(w1, d[:9])) % 11
+    k1 = 0 if k1 == 11 else k1
+    k2 = 11 - sum(a * b for a, b in zip(w2, d[:10])) % 11
+    k2 = 0 if k2 == 11 else k2
+    if k1 == 10 or k2 == 10 or k1 != d[9] or k2 != d[10]:
+        return False
+    day = int(digits[:2])
+    month = int(digits[2:4])
+    if day > 40:  # D-number
+        day -= 40
+    if month > 80:  # synthetic test numbers (Skatteetaten's Tenor)
+        month -= 80
+    elif month > 40:  # H-number
+        month -= 40
+    return 1 <= day <= 31 and 1 <= month <= 12
+
+
+def valid_account_number(digits: str) -> bool:
+    """True when an 11-digit string passes the Norwegian bank account MOD11 check."""
+    if len(digits) != 11 or not digits.isdigit():
+        return False
+    weights = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
+    rest = sum(int(c) * w for c, w in zip(digits[:10], weights)) % 11
+    control = 0 if rest == 0 else 11 - rest
+    return control != 10 and control == int(digits[10])
+
+
+@dataclass
+class ScrubReport:
+    """How many identifiers of each kind were removed (never what they were)."""
+
+    counts: Counter = field(default_factory=Counter)
+    texts: int = 0
+    texts_changed: int = 0
+
+    def add(self, other: "ScrubReport") -> None:
+        self.counts.update(other.counts)
+        self.texts += other.texts
+        self.texts_changed += other.texts_changed
+
+    def as_dict(self) -> dict:
+        return {"texts": self.texts, "texts_changed": self.texts_changed,
+                **{k: int(self.counts.get(k, 0)) for k in PLACEHOLDERS}}
+
+    def __str__(self) -> str:
+        parts = ", ".join(f"{k}={v}" for k, v in sorted(self.counts.items()) if v)
+        return f"scrubbed {self.texts_changed} of {self.texts} texts ({parts or 'nothing found'})"
+
+
+def _eleven(counts: Counter):
+    def repl(m: "regex.Match[str]") -> str:
+        digits = "".join(m.groups())
+        if valid_fodselsnummer(digits):
+            counts["fnr"] += 1
+            return PLACEHOLDERS["fnr"]
+        if valid_account_number(digits):
+            counts["account"] += 1
+            return PLACEHOLDERS["account"]
+        return m.group()
+
+    return repl
+
+
+def _count(kind: str, counts: Counter, keep_group: int | None = None, group: str | None = None):
+    def repl(m: "regex.Match[str]") -> str:
+        counts[kind] += 1
+        if group is not None:
+            a, b = m.span(group)
+            s = m.group()
+            o = m.start()
+            return s[: a - o] + PLACEHOLDERS[kind] + s[b - o :]
+        if keep_group is not None:
+            return m.group(keep_group) + PLACEHOLDERS[kind]
+        return PLACEHOLDERS[kind]
+
+    return repl
+
+
+def _handle_repl(counts: Counter, level: str):
+    def repl(m: "regex.Match[str]") -> str:
+        handle = m.group("handle")
+        if not _accept_handle(handle, level):
+            return m.group()
+        counts["handle"] += 1
+        a, b = m.span("handle")
+        o = m.start()
+        whole = m.group()
+        return whole[: a - o] + PLACEHOLDERS["handle"] + whole[b - o :]
+
+    return repl
+
+
+def scrub_text(text: str, counts: Counter | None = None) -> str:
+    """Replace identifiers in one text by typed placeholders."""
+    if counts is None:
+        counts = Counter()
+    if not isinstance(text, str) or not text:
+        return text
+    # cheap gate: nothing to do for texts without digits, '@', '.' or platform words
+    s = text
+    s = _EMAIL.sub(_count("email", counts), s)
+    s = _URL.sub(_count("url", counts), s)
+    for pattern, level in _HANDLE_PATTERNS:
+        s = pattern.sub(_handle_repl(counts, level), s)
+    s = _AT_HANDLE.sub(_handle_repl(counts, STRONG), s)
+    if any(c.isdigit() for c in s):
+        s = _ELEVEN.sub(_eleven(counts), s)
+        s = _VIPPS.sub(_count("vipps", counts, keep_group=1), s)
+        s = _PHONE.sub(_count("phone", counts), s)
+    return s
+
+
+def scrub(text: str) -> tuple[str, ScrubReport]:
+    """Scrub one text; return the text and a report of what kinds were removed."""
+    counts: Counter = Counter()
+    out = scrub_text(text, counts)
+    return out, ScrubReport(counts=counts, texts=1, texts_changed=int(out != text))
+
+
+_GATE = regex.compile(r"[\d@]|www|http|\.[a-z]{2}|snap|\bsc\b|insta|\big\b|tiktok|\btt\b|telegram|\btg\b|"
+                      r"wickr|kik|discord|twitter|\bx\b", regex.IGNORECASE)
+
+
+def scrub_series(texts: pd.Series, report: ScrubReport | None = None) -> pd.Series:
+    """Scrub a Series of texts (non-texts pass through unchanged)."""
+    counts: Counter = Counter()
+    changed = 0
+    out = []
+    for t in texts.tolist():
+        if isinstance(t, str) and _GATE.search(t):
+            s = scrub_text(t, counts)
+            changed += s != t
+            out.append(s)
+        else:
+            out.append(t)
+    if report is not None:
+        report.add(ScrubReport(counts=counts, texts=len(out), texts_changed=changed))
+    return pd.Series(out, index=texts.index, dtype=object)
+
+
+# ---------------------------------------------------------------------------------------------
+# identifier columns
+_IDENT_TOKENS = {
+    "author", "authors", "user", "users", "username", "usernames", "userid", "name", "names",
+    "navn", "fornavn", "etternavn", "phone", "telephone", "tlf", "telefon", "mobil", "mobile",
+    "email", "mail", "epost", "handle", "handles", "brukernavn", "bruker", "account", "profile",
+    "profil", "sender", "avsender", "from", "fra", "recipient", "mottaker", "fnr",
+    "fodselsnummer", "fødselsnummer", "personnummer", "ssn", "address", "adresse", "ip",
+    "screenname", "nick", "nickname", "kallenavn", "person", "owner", "eier", "poster",
+    "snap", "snapchat", "instagram", "insta", "tiktok", "twitter", "telegram", "kontonummer",
+    "konto", "vipps", "birthdate", "fodselsdato", "fødselsdato", "student", "elev", "pupil",
+}
+_COMPOUND = {"user_name", "screen_name", "full_name", "first_name", "last_name", "e_mail",
+             "phone_number", "display_name", "user_id", "author_id", "sender_id", "account_id"}
+
+
+def _tokens(name: str) -> list[str]:
+    spaced = regex.sub(r"(?<=[a-zæøå])(?=[A-ZÆØÅ])", "_", str(name))
+    return [t for t in regex.split(r"[^\p{L}\p{N}]+", spaced.lower()) if t]
+
+
+def is_identifier_column(name: str) -> bool:
+    """True for columns that name or contact a person (``author``, ``User Name``, ``tlf``)."""
+    toks = _tokens(name)
+    if not toks:
+        return False
+    if "_".join(toks) in _COMPOUND or "".join(toks) in _IDENT_TOKENS:
+        return True
+    return any(t in _IDENT_TOKENS for t in toks)
+
+
+def identifier_columns(columns: Iterable[str]) -> list[str]:
+    return [c for c in columns if is_identifier_column(c)]
+
+
+_warned: set[tuple[str, ...]] = set()
+
+
+def drop_identifier_columns(df: pd.DataFrame, *, keep: Iterable[str] = (),
+                            warn: bool = True) -> pd.DataFrame:
+    """Drop columns that identify people, with a one-line warning on stderr (once per set)."""
+    keep = set(keep)
+    drop = [c for c in identifier_columns(map(str, df.columns)) if c not in keep]
+    if not drop:
+        return df
+    key = tuple(drop)
+    if warn and key not in _warned:
+        _warned.add(key)
+        print(f"warning: dropped identifying column(s): {', '.join(drop)}", file=sys.stderr)
+    return df.drop(columns=drop)

@@ -1,0 +1,1 @@
+"""Signals layer: normalisation (with offsets), lexicon matching, and the detector."""

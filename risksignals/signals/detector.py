@@ -1,0 +1,229 @@
+"""The detector: text -> normalise -> lexicon evidence -> model scores -> labels + evidence.
+
+:meth:`Detector.classify` is the batch contract shared by the CLI and notebooks. Its core,
+:func:`classify_chunk`, is a pure function of one pandas chunk, so it runs unchanged inside
+``dask.dataframe.map_partitions`` or a Spark pandas UDF.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from risksignals.errors import InputError, RisksignalsError
+from risksignals.labels import LABELS, OUTPUT_COLUMNS
+from risksignals.lexicons import Lexicon
+from risksignals.signals.matcher import Matches, highlight_html
+from risksignals.signals.neutral import model_key
+
+__all__ = ["Detector", "Prediction", "classify_chunk", "MAX_TEXT_CHARS", "check_text"]
+
+MAX_TEXT_CHARS = 20_000
+
+
+def check_text(value: Any) -> str | None:
+    """Why a value cannot be classified, or None when it can."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return "missing text"
+    if not isinstance(value, str):
+        return f"not text ({type(value).__name__})"
+    if not value.strip():
+        return "empty text"
+    if len(value) > MAX_TEXT_CHARS:
+        return f"text too long ({len(value)} characters; limit {MAX_TEXT_CHARS})"
+    return None
+
+
+@dataclass
+class Prediction:
+    """Labels, scores and evidence for one text; shows itself highlighted in a notebook."""
+
+    text: str
+    labels: dict[str, int]
+    scores: dict[str, float]
+    evidence: Matches = field(default_factory=Matches)
+
+    @property
+    def flagged(self) -> list[str]:
+        return [label for label, v in self.labels.items() if v]
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        badges = " ".join(
+            f'<span style="padding:2px 6px;border-radius:4px;'
+            f'background:{"#c62828" if self.labels[label] else "#e0e0e0"};'
+            f'color:{"#fff" if self.labels[label] else "#000"}">{escape(label)} '
+            f"{self.scores[label]:.2f}</span>"
+            for label in self.labels
+        )
+        return (f'<div class="risksignals-prediction"><p>{badges}</p>'
+                f"<p>{highlight_html(self.text, list(self.evidence))}</p></div>")
+
+    def __str__(self) -> str:
+        head = ", ".join(f"{k}={self.labels[k]} ({self.scores[k]:.2f})" for k in self.labels)
+        return f"{head}\n{self.evidence}"
+
+
+class Detector:
+    """Combine lexicon evidence and a model's scores into labels, scores and evidence.
+
+    >>> det = Detector.default()            # the shipped default, offline
+    >>> det.classify(["har du skoen min i dag?", "lørdagsgodt 🍫"])
+    """
+
+    def __init__(self, model: Any = None, *, lexicon: Lexicon | None = None,
+                 thresholds: dict[str, float] | None = None, labels: Sequence[str] = LABELS):
+        from risksignals.models.lexicon import LexiconModel
+
+        self.lexicon = lexicon if lexicon is not None else getattr(model, "lexicon", None) or Lexicon.load()
+        self.model = model if model is not None else LexiconModel(self.lexicon)
+        if getattr(self.model, "lexicon", "absent") is None:
+            self.model.lexicon = self.lexicon
+        self.labels = tuple(getattr(self.model, "labels", labels))
+        model_thr = getattr(self.model, "thresholds_", None) or {}
+        self.thresholds = {label: float((thresholds or {}).get(label, model_thr.get(label, 0.5)))
+                           for label in self.labels}
+
+    # -- construction ------------------------------------------------------------------------
+    @classmethod
+    def default(cls) -> "Detector":
+        """The shipped default model, loaded offline from the package."""
+        from risksignals.models import load_default
+
+        return cls(load_default())
+
+    @classmethod
+    def load(cls, name: str = "default", *, lexicon: Lexicon | None = None) -> "Detector":
+        """``default``, ``lexicon``, ``linear``, ``transformer`` or a path to a saved model."""
+        from risksignals.models import load_model
+
+        return cls(load_model(name, lexicon=lexicon), lexicon=lexicon)
+
+    @property
+    def name(self) -> str:
+        return getattr(self.model, "name", type(self.model).__name__)
+
+    # -- core ----------------------------------------------------------------------------------
+    def _score_keys(self, keys: list[str], hits: list[list]) -> np.ndarray:
+        if hasattr(self.model, "predict_proba_prepared"):
+            return np.asarray(self.model.predict_proba_prepared(keys, hits), dtype=float)
+        if hasattr(self.model, "scores_from_entries"):
+            return np.array([self.model.scores_from_entries(e for e, *_ in h) for h in hits],
+                            dtype=float).reshape(len(keys), len(self.labels))
+        raise RisksignalsError(f"model {self.name} cannot score prepared texts")
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Scores (n_texts, n_labels) in [0, 1]."""
+        matcher = self.lexicon.matcher
+        keys = [model_key(t) for t in texts]
+        hits = [matcher.find_in_key(k) for k in keys]
+        return self._score_keys(keys, hits)
+
+    def predict(self, texts: Sequence[str]) -> np.ndarray:
+        scores = self.predict_proba(texts)
+        thr = np.array([self.thresholds[label] for label in self.labels])
+        return (scores >= thr).astype(int)
+
+    def explain(self, text: str) -> Prediction:
+        """Labels, scores and highlighted evidence for one text."""
+        scores = self.predict_proba([text])[0]
+        labels = {lab: int(s >= self.thresholds[lab]) for lab, s in zip(self.labels, scores)}
+        return Prediction(text=text, labels=labels,
+                          scores={lab: float(s) for lab, s in zip(self.labels, scores)},
+                          evidence=self.lexicon.matcher.scan(text))
+
+    def classify(self, data: pd.DataFrame | Iterable[str] | str, *, text_column: str = "text",
+                 scrub: bool = True) -> pd.DataFrame:
+        """Classify a DataFrame (or texts) into the batch contract's columns.
+
+        Every input row gets one output row: all input columns (the text column scrubbed of
+        identifiers, identifying columns dropped) plus labels, scores, ``evidence``, ``error``.
+        """
+        if isinstance(data, str):
+            data = [data]
+        if not isinstance(data, pd.DataFrame):
+            data = pd.DataFrame({text_column: list(data)})
+        return classify_chunk(data, text_column=text_column, detector=self, scrub=scrub)
+
+    def _repr_html_(self) -> str:
+        return f"<p>risksignals Detector: model <b>{self.name}</b>, labels {', '.join(self.labels)}</p>"
+
+
+def _evidence(key: str, hits: list) -> str:
+    seen: list[str] = []
+    for entry, _form, ks, ke in sorted(hits, key=lambda h: (h[2], -h[3])):
+        item = f"{key[ks:ke]} [{entry.signal}]"
+        if item not in seen:
+            seen.append(item)
+    return "; ".join(seen)
+
+
+def classify_chunk(df: pd.DataFrame, *, text_column: str, detector: Detector,
+                   scrub: bool = True, report=None) -> pd.DataFrame:
+    """Pure batch function: one input chunk -> one output chunk with the same rows.
+
+    Safe to run inside ``dask.dataframe.map_partitions`` or a Spark pandas UDF.
+    """
+    if text_column not in df.columns:
+        cols = ", ".join(map(str, df.columns)) or "(none)"
+        raise InputError(f"column '{text_column}' not found; columns are: {cols}")
+    out = df.copy()
+    if scrub:
+        from risksignals.privacy import drop_identifier_columns, scrub_series
+
+        out = drop_identifier_columns(out, keep=[text_column])
+    values = out[text_column].tolist()
+    errors: list[str] = [check_text(v) or "" for v in values]
+    ok = [i for i, e in enumerate(errors) if not e]
+    texts = [values[i] for i in ok]
+    if scrub:
+        scrubbed = scrub_series(pd.Series(texts, dtype=object), report).tolist()
+        col = out[text_column].astype(object).tolist()
+        for i, t in zip(ok, scrubbed):
+            col[i] = t
+        for i, e in enumerate(errors):
+            if e and isinstance(col[i], str):
+                col[i] = ""  # an unprocessable text is not echoed (it may hold identifiers)
+        out[text_column] = col
+        texts = scrubbed
+    n = len(out)
+    labels = detector.labels
+    scores = np.full((n, len(labels)), np.nan)
+    evidence = [""] * n
+    if texts:
+        matcher = detector.lexicon.matcher
+        keys, hits = [], []
+        for i, t in zip(ok, texts):
+            try:
+                k = model_key(t)
+                h = matcher.find_in_key(k)
+            except Exception as exc:  # one bad text must not sink the batch
+                errors[i] = f"could not process text: {type(exc).__name__}"
+                continue
+            keys.append(k)
+            hits.append(h)
+        good = [i for i in ok if not errors[i]]
+        if good:
+            scores[good] = detector._score_keys(keys, hits)
+            for i, k, h in zip(good, keys, hits):
+                evidence[i] = _evidence(k, h)
+    thr = np.array([detector.thresholds[label] for label in labels])
+    flagged = scores >= thr
+    for j, label in enumerate(labels):
+        col = pd.array(np.where(np.isnan(scores[:, j]), pd.NA, flagged[:, j].astype(int)),
+                       dtype="Int8")
+        out[label] = col
+    for j, label in enumerate(labels):
+        out[f"{label}_score"] = np.round(scores[:, j], 4)
+    out["evidence"] = evidence
+    out["error"] = errors
+    if tuple(labels) == LABELS:
+        front = [c for c in out.columns if c not in OUTPUT_COLUMNS]
+        out = out[front + list(OUTPUT_COLUMNS)]
+    return out
+

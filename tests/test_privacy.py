@@ -1,0 +1,110 @@
+"""Privacy guard: identifiers scrubbed, false positives left alone, identifying columns dropped."""
+
+import random
+
+import pandas as pd
+import pytest
+
+from risksignals.privacy import (
+    PLACEHOLDERS, ScrubReport, drop_identifier_columns, is_identifier_column, scrub, scrub_series,
+    valid_account_number, valid_fodselsnummer,
+)
+from privacy_fill import filled_cases, synthetic_account, synthetic_fnr
+
+
+@pytest.mark.parametrize(
+    "text, placeholder",
+    [
+        ("ring meg 91234567", "<TELEFON>"),
+        ("ring meg 912 34 567", "<TELEFON>"),
+        ("ring meg 91 23 45 67", "<TELEFON>"),
+        ("ring meg +47 912 34 567", "<TELEFON>"),
+        ("ring meg 0047 91234567", "<TELEFON>"),
+        ("ring meg (+47) 41 23 45 67", "<TELEFON>"),
+        ("mail meg på ola.n@example.no", "<EPOST>"),
+        ("sjekk https://example.com/side?x=1", "<URL>"),
+        ("sjekk www.eksempel.no", "<URL>"),
+        ("add meg på snap: jonas_2009", "<BRUKERNAVN>"),
+        ("snap: emmaxo", "<BRUKERNAVN>"),
+        ("følg @lil.ali", "<BRUKERNAVN>"),
+        ("min snap er sara123", "<BRUKERNAVN>"),
+        ("legg til tobbe på snap", "<BRUKERNAVN>"),
+        ("vipps #123456", "<VIPPS>"),
+        ("vippsnr 55123", "<VIPPS>"),
+    ],
+)
+def test_each_identifier_family_is_scrubbed(text, placeholder):
+    out, report = scrub(text)
+    assert placeholder in out
+    assert sum(report.counts.values()) >= 1
+
+
+def test_fodselsnummer_and_account_are_told_apart_by_checksum():
+    rng = random.Random(3)
+    fnr = synthetic_fnr(rng)
+    acct = synthetic_account(rng)
+    assert valid_fodselsnummer(fnr)
+    out, _ = scrub(f"fnr {fnr} og konto {acct[:4]}.{acct[4:6]}.{acct[6:]}")
+    assert PLACEHOLDERS["fnr"] in out and fnr not in out
+    assert PLACEHOLDERS["account"] in out or not valid_account_number(acct)
+    # an 11-digit number with wrong control digits is not a fødselsnummer
+    bad = fnr[:9] + str((int(fnr[9]) + 1) % 10) + fnr[10]
+    assert not valid_fodselsnummer(bad)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "selger ps5 2000kr", "kl 19:30 bak skolen", "1v1 kl 15", "vi vant 5-0", "født i 2009",
+        "12.05.2024 er eksamen", "150 per g", "1 000 000 views", "20.30-22.00 på fredag",
+        "snap meg når du er hjemme", "snap er nede igjen", "min insta er privat",
+        "add meg på snap: <BRUKERNAVN>", "ring <TELEFON>", "vipps 1500 til meg", "buss 31 kl 8",
+    ],
+)
+def test_false_positives_are_left_alone(text):
+    assert scrub(text)[0] == text
+
+
+def test_scrub_recall_and_precision_on_the_written_test_set():
+    found = total = trap_total = trap_changed = 0
+    for kind, text, values in filled_cases():
+        out, _ = scrub(text)
+        if kind == "trap":
+            trap_total += 1
+            trap_changed += out != text
+            continue
+        for _kind, value in values:
+            total += 1
+            found += value not in out
+    assert total > 400 and trap_total > 100
+    assert found / total >= 0.97
+    assert trap_changed / trap_total <= 0.03
+
+
+def test_report_counts_kinds_never_values():
+    report = ScrubReport()
+    s = scrub_series(pd.Series(["ring 91234567", "hei", None, "snap: emmaxo"]), report)
+    assert s.tolist()[1] == "hei" and pd.isna(s.tolist()[2])
+    d = report.as_dict()
+    assert d["phone"] == 1 and d["handle"] == 1 and d["texts_changed"] == 2
+    assert "91234567" not in str(report) and "emmaxo" not in str(report)
+
+
+@pytest.mark.parametrize("name", ["author", "User", "username", "user_id", "Author Name", "screenName",
+                                  "phone", "tlf", "E-post", "email", "handle", "navn", "avsender", "fnr"])
+def test_identifier_columns_are_recognised(name):
+    assert is_identifier_column(name)
+
+
+@pytest.mark.parametrize("name", ["id", "text", "tekst", "date", "dato", "platform", "area", "label",
+                                  "school_level", "row_id", "message_id"])
+def test_row_keys_and_coarse_columns_are_kept(name):
+    assert not is_identifier_column(name)
+
+
+def test_drop_identifier_columns_warns_once(capsys):
+    df = pd.DataFrame({"id": [1], "author": ["x"], "text": ["hei"], "Phone": ["1"]})
+    out = drop_identifier_columns(df, keep=["text"])
+    assert list(out.columns) == ["id", "text"]
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "author" in err and "Phone" in err
