@@ -374,7 +374,7 @@ class Lexicon:
         for signal, rule in self.rules.items():
             for combo in rule.combinations:
                 for role in combo:
-                    name = role.rstrip("!")
+                    name = role.rstrip("!").split("*", 1)[0]
                     owner, cue = name.split(":", 1) if ":" in name else (signal, name)
                     if cue not in cues_of.get(owner, set()):
                         issues.append(LintIssue("warning", f"rule for {signal}",

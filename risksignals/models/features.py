@@ -5,8 +5,8 @@ points of all texts joined together), so featurising costs a few array passes in
 Python loop per n-gram. Hashes are stable across processes and machines (no ``hash()``), so a
 saved model reads the same buckets everywhere.
 
-Lexicon features tell the model which cue *roles* were present (a drug emoji it never saw in
-training still lights up ``drug_sale:substance``) and what the rules concluded.
+Lexicon features tell the model which cue *roles* were present: a drug emoji it never saw in
+training still lights up ``drug_sale:substance``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import regex
 from scipy import sparse
 
 from risksignals.lexicons import Entry, Lexicon
-from risksignals.models.lexicon import cue_evidence, rule_scores
+from risksignals.models.lexicon import cue_evidence
 
 __all__ = ["HashedNgrams", "LexiconFeatures", "Featurizer"]
 
@@ -123,7 +123,11 @@ class HashedNgrams:
 
 
 class LexiconFeatures:
-    """Dense features from lexicon hits: cue roles present, rule scores, counts."""
+    """Dense features from lexicon hits: which cue roles were present, and how many cues.
+
+    The rules' own verdicts are left out on purpose: measured on dev, feeding them in made the
+    model inherit the rules' false positives on hard negatives.
+    """
 
     def __init__(self, lexicon: Lexicon, labels: Sequence[str]):
         self.lexicon = lexicon
@@ -133,24 +137,22 @@ class LexiconFeatures:
 
     @property
     def names(self) -> list[str]:
-        return ([f"role={r}" for r in self.roles] + [f"rule={label}" for label in self.labels]
-                + ["n_strong", "n_weak"])
+        return [f"role={r}" for r in self.roles] + ["n_strong", "n_weak"]
 
     def transform(self, hits: Sequence[Iterable]) -> np.ndarray:
         n_roles = len(self.roles)
-        out = np.zeros((len(hits), n_roles + len(self.labels) + 2), dtype=np.float32)
-        rules = self.lexicon.rules
+        out = np.zeros((len(hits), n_roles + 2), dtype=np.float32)
         for i, h in enumerate(hits):
             entries: list[Entry] = [hit[0] for hit in h]
             if not entries:
                 continue
-            ev = cue_evidence(entries)
-            for signal, roles in ev.items():
+            for signal, roles in cue_evidence(entries).items():
                 for cue, w in roles.items():
+                    if cue.endswith("#"):
+                        continue
                     j = self._index.get(f"{signal}:{cue}")
                     if j is not None:
                         out[i, j] = w
-            out[i, n_roles : n_roles + len(self.labels)] = rule_scores(ev, rules, self.labels)
             strong = sum(e.strong for e in entries)
             out[i, -2] = min(strong, 3) / 3
             out[i, -1] = min(len(entries) - strong, 5) / 5
@@ -160,7 +162,7 @@ class LexiconFeatures:
 class Featurizer:
     """TF-IDF over hashed n-grams, stacked with weighted lexicon features."""
 
-    def __init__(self, lexicon: Lexicon, labels: Sequence[str], *, char_range=(2, 5),
+    def __init__(self, lexicon: Lexicon, labels: Sequence[str], *, char_range=(1, 4),
                  word_range=(1, 2), bits: int = 20, lexicon_weight: float = 1.0):
         self.ngrams = HashedNgrams(char_range=char_range, word_range=word_range, bits=bits)
         self.lex = LexiconFeatures(lexicon, labels)

@@ -24,30 +24,72 @@ STRONG, WEAK = 1.0, 0.6
 
 
 def cue_evidence(entries: Iterable[Entry]) -> dict[str, dict[str, float]]:
-    """``{signal: {cue: weight}}``: the strongest evidence seen for each cue role."""
+    """``{signal: {cue: weight}}``: the strongest evidence seen for each cue role.
+
+    ``{cue}#`` holds how many different entries of that role were seen.
+    """
     ev: dict[str, dict[str, float]] = {}
+    seen: set[str] = set()
     for e in entries:
         w = STRONG if e.strong else WEAK
         roles = ev.setdefault(e.signal, {})
         if roles.get(e.cue, 0.0) < w:
             roles[e.cue] = w
+        if e.id not in seen:
+            seen.add(e.id)
+            roles[e.cue + "#"] = roles.get(e.cue + "#", 0.0) + 1
     return ev
 
 
 def _role_weight(ev: dict[str, dict[str, float]], signal: str, role: str) -> float:
+    """Weight of one role of a combination: ``cue``, ``cue!`` (strong), ``cue*2`` (two
+    different entries), ``signal:cue`` (a cue of another signal)."""
     strong_only = role.endswith("!")
     role = role.rstrip("!")
+    need = 1
+    if "*" in role:
+        role, n = role.split("*", 1)
+        need = int(n)
     if ":" in role:
         signal, role = role.split(":", 1)
-    w = ev.get(signal, {}).get(role, 0.0)
+    roles = ev.get(signal, {})
+    w = roles.get(role, 0.0)
     if strong_only and w < STRONG:
+        return 0.0
+    if need > 1 and roles.get(role + "#", 0.0) < need:
         return 0.0
     return w
 
 
+NEGATION = "negation"
+_NEG_BEFORE = 12  # a negation covers cues up to this many key characters after it
+_NEG_AFTER = 1  # ... and a cue it directly follows ("selger ikke")
+
+
+def negated_labels(hits: Iterable[tuple]) -> set[str]:
+    """Labels with a cue that a negation stands next to (negation covers what it stands by)."""
+    hits = list(hits)
+    negs = [(a, b) for e, _f, a, b in hits if e.signal == CONTEXT and e.cue == NEGATION]
+    if not negs:
+        return set()
+    out = set()
+    for e, _f, a, b in hits:
+        if e.signal == CONTEXT or e.signal in out:
+            continue
+        for na, nb in negs:
+            if 0 <= a - nb <= _NEG_BEFORE or 0 <= na - b <= _NEG_AFTER:
+                out.add(e.signal)
+                break
+    return out
+
+
 def rule_scores(ev: dict[str, dict[str, float]], rules: dict[str, Rule],
-                labels: Sequence[str]) -> list[float]:
-    """Scores in [0, 1] for ``labels`` from cue evidence; >= 0.5 means a rule fired."""
+                labels: Sequence[str], negated: set[str] | None = None) -> list[float]:
+    """Scores in [0, 1] for ``labels`` from cue evidence; >= 0.5 means a rule fired.
+
+    ``negated``: labels whose cues a negation stands next to (see :func:`negated_labels`);
+    when given, negation dampens only those labels. When None, any negation counts.
+    """
     dampen = rules[CONTEXT].dampen if CONTEXT in rules else {}
     context = ev.get(CONTEXT, {})
     scores = []
@@ -61,9 +103,11 @@ def rule_scores(ev: dict[str, dict[str, float]], rules: dict[str, Rule],
                 if all(w > 0 for w in weights):
                     best = max(best, 0.5 + 0.5 * sum(weights) / len(weights))
         if best == 0.0 and own:
-            best = 0.4 * max(own.values())  # some evidence, no rule fired: stays below 0.5
+            best = 0.4 * max(v for k, v in own.items() if not k.endswith("#"))  # some evidence, no rule fired: stays below 0.5
         factor = 1.0
         for cue in context:
+            if cue == NEGATION and negated is not None and label not in negated:
+                continue
             factor = min(factor, dampen.get(cue, {}).get(label, 1.0))
         scores.append(round(best * factor, 4))
     return scores
@@ -93,8 +137,13 @@ class LexiconModel:
         self.classes_ = np.array(self.labels)
         return self
 
-    def scores_from_entries(self, entries: Iterable[Entry]) -> list[float]:
-        return rule_scores(cue_evidence(entries), self.lexicon_.rules, self.labels)
+    def scores_from_hits(self, hits: Sequence[tuple]) -> list[float]:
+        """Rule scores from matcher hits ``(entry, form, key_start, key_end)``."""
+        return rule_scores(cue_evidence(h[0] for h in hits), self.lexicon_.rules, self.labels,
+                           negated_labels(hits))
+
+    def predict_proba_prepared(self, keys: Sequence[str], hits: Sequence[Sequence[tuple]]) -> np.ndarray:
+        return np.array([self.scores_from_hits(h) for h in hits], dtype=float).reshape(len(keys), len(self.labels))
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         from risksignals.signals.neutral import model_key
@@ -102,7 +151,7 @@ class LexiconModel:
         matcher = self.lexicon_.matcher
         out = np.zeros((len(texts), len(self.labels)), dtype=float)
         for i, text in enumerate(texts):
-            out[i] = self.scores_from_entries(h[0] for h in matcher.find_in_key(model_key(text)))
+            out[i] = self.scores_from_hits(matcher.find_in_key(model_key(text)))
         return out
 
     def predict(self, texts: Sequence[str]) -> np.ndarray:

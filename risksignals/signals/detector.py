@@ -112,9 +112,6 @@ class Detector:
     def _score_keys(self, keys: list[str], hits: list[list]) -> np.ndarray:
         if hasattr(self.model, "predict_proba_prepared"):
             return np.asarray(self.model.predict_proba_prepared(keys, hits), dtype=float)
-        if hasattr(self.model, "scores_from_entries"):
-            return np.array([self.model.scores_from_entries(e for e, *_ in h) for h in hits],
-                            dtype=float).reshape(len(keys), len(self.labels))
         raise RisksignalsError(f"model {self.name} cannot score prepared texts")
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:

@@ -1,0 +1,1 @@
+"""Evaluation: metrics with intervals, the Norwegian functional suite, fairness, reports."""
