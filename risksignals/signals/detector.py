@@ -20,7 +20,7 @@ from risksignals.lexicons import Lexicon
 from risksignals.signals.matcher import Matches, highlight_html
 from risksignals.signals.neutral import model_key
 
-__all__ = ["Detector", "Prediction", "classify_chunk", "MAX_TEXT_CHARS", "check_text"]
+__all__ = ["Detector", "Prediction", "ClassifiedFrame", "classify_chunk", "MAX_TEXT_CHARS", "check_text"]
 
 MAX_TEXT_CHARS = 20_000
 
@@ -145,15 +145,60 @@ class Detector:
             data = [data]
         if not isinstance(data, pd.DataFrame):
             data = pd.DataFrame({text_column: list(data)})
-        return classify_chunk(data, text_column=text_column, detector=self, scrub=scrub)
+        out = ClassifiedFrame(classify_chunk(data, text_column=text_column, detector=self, scrub=scrub))
+        out.attrs["text_column"] = text_column
+        return out
 
     def _repr_html_(self) -> str:
         return f"<p>risksignals Detector: model <b>{self.name}</b>, labels {', '.join(self.labels)}</p>"
 
 
+class ClassifiedFrame(pd.DataFrame):
+    """A classify result: an ordinary DataFrame that shows highlighted evidence in Jupyter."""
+
+    @property
+    def _constructor(self):
+        return ClassifiedFrame
+
+    def _repr_html_(self) -> str:  # pragma: no cover - exercised through to_html_highlighted
+        return self.to_html_highlighted()
+
+    def to_html_highlighted(self, max_rows: int = 50) -> str:
+        """HTML table: labels as badges and the text with lexicon evidence marked."""
+        from html import escape
+
+        from risksignals.signals.matcher import default_matcher
+
+        text_column = self.attrs.get("text_column", "text")
+        labels = [label for label in LABELS if label in self.columns]
+        matcher = default_matcher()
+        rows = []
+        for _, row in self.head(max_rows).iterrows():
+            text = row.get(text_column)
+            if not isinstance(text, str) or row.get("error"):
+                body = f"<i>{escape(str(row.get('error') or ''))}</i>"
+            else:
+                body = highlight_html(text, list(matcher.scan(text)))
+            badges = " ".join(
+                f'<span style="padding:1px 6px;border-radius:4px;background:'
+                f'{"#c62828;color:#fff" if row[label] == 1 else "#e0e0e0"}">{escape(label)} '
+                f'{row[f"{label}_score"]:.2f}</span>' if pd.notna(row[label]) else ""
+                for label in labels
+            )
+            rows.append(f"<tr><td>{badges}</td><td>{body}</td></tr>")
+        more = f"<p>… {len(self) - max_rows} more rows</p>" if len(self) > max_rows else ""
+        return ('<table class="risksignals-classified"><tr><th>labels</th><th>text and evidence</th></tr>'
+                + "".join(rows) + "</table>" + more)
+
+
 def _evidence(key: str, hits: list) -> str:
+    """Matched forms with their signal; a hit inside a longer hit of the same signal is left out."""
     seen: list[str] = []
+    kept: list[tuple[str, int, int]] = []
     for entry, _form, ks, ke in sorted(hits, key=lambda h: (h[2], -h[3])):
+        if any(sig == entry.signal and a <= ks and ke <= b for sig, a, b in kept):
+            continue
+        kept.append((entry.signal, ks, ke))
         item = f"{key[ks:ke]} [{entry.signal}]"
         if item not in seen:
             seen.append(item)

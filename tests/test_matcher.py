@@ -1,0 +1,87 @@
+"""Matcher: evidence with meanings on original spans, emoji, phrases, boundaries, timeouts."""
+
+import time
+from pathlib import Path
+
+import pytest
+
+import risksignals
+from risksignals.lexicons import Lexicon
+
+
+def ids(text):
+    return {m.entry_id for m in risksignals.scan(text)}
+
+
+def test_seed_code_phrase_is_found_with_meaning_and_original_span():
+    text = "Hei, HAR DU skoen min i dag?"
+    ms = risksignals.scan(text)
+    m = next(m for m in ms if m.entry_id == "ds.skoen_min")
+    assert text[m.start:m.end] == m.text == "HAR DU skoen min"
+    assert m.signal == "drug_sale" and m.strength == "strong"
+    assert "sko" in m.literal and m.meaning_nb and m.meaning_en
+
+
+@pytest.mark.parametrize("variant", ["❄️", "❄", "❄\ufe0e", "❄️❄️"])
+def test_emoji_variants_match_the_same_entry(variant):
+    assert any(m.text.startswith("❄") for m in risksignals.scan(f"har {variant} til helga"))
+
+
+@pytest.mark.parametrize("text", ["h4sj til salgs", "h.a.s.j til salgs", "h a s j til salgs", "ha\u200bsj til salgs",
+                                  "hаsj til salgs", "HAAASJ til salgs", "ha$j til salgs"])
+def test_obfuscated_drug_names_are_found(text):
+    ms = risksignals.scan(text)
+    hasj = [m for m in ms if m.entry_id == "ds.hasj"]
+    assert hasj and text[hasj[0].start:hasj[0].end] == hasj[0].text
+    assert "til salgs" in [m.text for m in ms]
+
+
+MINI = Path(__file__).parent / "data" / "mini_lexicon.toml"
+
+
+def test_word_boundaries_work_with_norwegian_letters():
+    matcher = Lexicon.load([MINI]).matcher
+
+    def mini_ids(text):
+        return {m.entry_id for m in matcher.scan(text)}
+
+    assert "t.hasj" not in mini_ids("hasjbrownies og æhasj er ikke ord her")
+    assert "t.hasj" in mini_ids("æ har hasj, ø")
+    assert "t.hasj" in mini_ids("hasj!")
+    # prefix forms (selg*) match inflections but not words that only contain them
+    assert "t.selger" in mini_ids("hun selges billig")
+    assert "t.selger" not in mini_ids("forselger")
+
+
+def test_multiword_phrases_and_emoji_sequences():
+    assert "pf.sende_folk_pa" in ids("vi må sende folk på han")
+    assert "ds.emoji_meny" in ids("🍫🍁🔌")
+
+
+def test_literal_and_code_usage_both_show_evidence_but_rules_differ():
+    from risksignals.models.lexicon import LexiconModel
+
+    model = LexiconModel().fit()
+    literal, code = model.predict(["lørdagsgodt 🍫 og brus", "har du skoen min i dag? samme sted kl 22"])
+    assert literal[0] == 0 and code[0] == 1
+
+
+def test_user_pattern_with_catastrophic_backtracking_cannot_hang(tmp_path):
+    path = tmp_path / "slow.toml"
+    path.write_text(
+        "[meta]\nsignal = \"drug_sale\"\n[[entry]]\nid = \"slow.one\"\nsignal = \"drug_sale\"\n"
+        "cue = \"sale\"\nstrength = \"weak\"\npatterns = ['(?:[a-z]|[a-z][a-z])+\\d']\n"
+        "meaning_nb = \"treg\"\nmeaning_en = \"slow\"\nsource = \"project\"\n", "utf-8")
+    lex = Lexicon.load(extra=[path])
+    start = time.perf_counter()
+    with pytest.warns(RuntimeWarning, match="timed out"):
+        ms = lex.matcher.scan("abcdefghijklmnopqrstuvwxyz" * 2 + "! hasj")
+    assert time.perf_counter() - start < 3
+    assert any(m.entry_id == "ds.hasj" for m in ms)
+
+
+def test_scan_result_displays_highlighted_html():
+    ms = risksignals.scan("selger <b>hasj</b> 🍫")
+    page = ms._repr_html_()
+    assert "<mark" in page and "&lt;b&gt;" in page  # evidence marked, user text escaped
+    assert str(ms).count("\n") == len(ms) - 1
