@@ -59,9 +59,9 @@ def classify_file(path: str | os.PathLike, output: str | os.PathLike, *, text_co
     summary = BatchSummary(output=str(output), model=detector.name)
     writer = ChunkWriter(output)
     try:
-        for chunk in _chain(first, chunks):
+        for k, chunk in enumerate(_chain(first, chunks)):
             out = classify_chunk(chunk, text_column=text_column, detector=detector,
-                                 report=summary.scrub)
+                                 report=summary.scrub, warn=k == 0)
             writer.write(out)
             summary.rows += len(out)
             summary.errors += int((out["error"] != "").sum())

@@ -70,8 +70,7 @@ def read_chunks(path: str | os.PathLike, *, chunksize: int = DEFAULT_CHUNKSIZE,
                 yield pd.DataFrame(columns=columns or [])
         elif fmt == "jsonl":
             reader = pd.read_json(path, lines=True, chunksize=chunksize, dtype=False,
-                                  convert_dates=False, encoding="utf-8",
-                                  encoding_errors="replace")
+                                  encoding="utf-8", encoding_errors="replace")
             yielded = False
             for chunk in reader:
                 yielded = True

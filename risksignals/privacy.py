@@ -53,17 +53,20 @@ _HANDLE_PATTERNS = [
     # add/følg/legg til (meg|han ...) på snap (da): X   (strong)
     (regex.compile(rf"\b(?:add|adde|legg\s+til|følg|follow|finn)\s+(?:[\p{{L}}]+\s+)?(?:på|on|i)\s+{_PLATFORM}"
                    rf"(?:\s+da)?\s*(?:[:=]|->|–|-)?\s*@?{_H}", regex.IGNORECASE), STRONG),
-    # snap: X / snap-navn = X   (strong)
-    (regex.compile(rf"\b{_PLATFORM}\s*(?:id|navn|name|nick|brukernavn)?\s*(?:[:=]|->|=>)\s*@?{_H}",
+    # snap: X / snap-navn = X, but not "legg ut på tiktok: ..."   (strong)
+    (regex.compile(rf"(?<!\but\s+på\s)(?<!\b(?:i|on|til|fra)\s)\b{_PLATFORM}\s*(?:id|navn|name|nick|brukernavn)?\s*(?:[:=]|->|=>)\s*@?{_H}",
                    regex.IGNORECASE), STRONG),
     # legg til X på snap / heter X på snap   (strong)
     (regex.compile(rf"\b(?:add|adde|legg\s+til|følg|follow|heter|hete)\s+@?{_H}\s+(?:på|on)\s+{_PLATFORM}\b",
                    regex.IGNORECASE), STRONG),
-    # min snap er X / ny snap X / my insta is X / snap er X   (weak)
-    (regex.compile(rf"\b(?:(?:min|mi|mitt|my|ny|nye|new)\s+{_PLATFORM}\s*(?:er|e|is|:)?|{_PLATFORM}\s+(?:er|e|is))"
-                   rf"\s*@?{_H}", regex.IGNORECASE), WEAK),
-    # sc X / snap X / tiktok @X   (weak)
-    (regex.compile(rf"\b{_PLATFORM}\s+@?{_H}", regex.IGNORECASE), WEAK),
+    # min snap er X / ny snap: X / my insta is X / snap er X   (weak)
+    (regex.compile(rf"\b(?:(?:min|mi|mitt|my|ny|nye|new)[ \t]+{_PLATFORM}[ \t]*(?:er|e|is|:)?|{_PLATFORM}[ \t]+(?:er|e|is))"
+                   rf"[ \t]*@?{_H}", regex.IGNORECASE), WEAK),
+    # a contact line: "sc tobbe" alone on its line   (strong)
+    (regex.compile(rf"(?m)^[ \t]*{_PLATFORM}[ \t]*[:\-]?[ \t]+@?{_H}[ \t]*$", regex.IGNORECASE), STRONG),
+    # sc X / snap X / tiktok @X: a bare word after a platform only when it looks like a handle
+    (regex.compile(rf"\b{_PLATFORM}[ \t]+@{_H}", regex.IGNORECASE), STRONG),
+    (regex.compile(rf"\b{_PLATFORM}[ \t]+{_H}", regex.IGNORECASE), STRICT),
     # min er X / X på insta: only handle-shaped words (digits, '_' or '.')   (strict)
     (regex.compile(rf"\b(?:min|mi|mitt)\s+(?:er|e)\s+@?{_H}", regex.IGNORECASE), STRICT),
     (regex.compile(rf"(?<![\p{{L}}0-9._@-])@?{_H}\s+(?:på|on)\s+{_PLATFORM}\b", regex.IGNORECASE), STRICT),
@@ -84,11 +87,15 @@ is was the a an and or my your me you it this that not down dead private boring 
 later senere snart straks etterpå idag iaf asap btw lol haha kl klokka please pls plis takk
 hei hallo yo sup heisann ok okei jo nei ja nja kanskje vel altså liksom typ sånn slik
 send sende sendt sender snap snapper snappe snapchat insta instagram tiktok telegram discord
+only kun bare samme sier sa fjerna fjernet sletta slettet fordi etter før from only account acc
 """.split())
 
 
+_NOT_HANDLE_SHAPES = regex.compile(r"\d+(?:v|vs|mot|on)\d+|\d+[.,:]\d+|\d+(?:g|kr|k|stk|min|år)", regex.IGNORECASE)
+
+
 def _accept_handle(candidate: str, level: str) -> bool:
-    if candidate.casefold() in _NOT_HANDLES or candidate.isdigit():
+    if candidate.casefold() in _NOT_HANDLES or candidate.isdigit() or _NOT_HANDLE_SHAPES.fullmatch(candidate):
         return False
     shaped = bool(_HANDLELIKE.fullmatch(candidate))
     if level == STRICT:
@@ -295,18 +302,13 @@ def identifier_columns(columns: Iterable[str]) -> list[str]:
     return [c for c in columns if is_identifier_column(c)]
 
 
-_warned: set[tuple[str, ...]] = set()
-
-
 def drop_identifier_columns(df: pd.DataFrame, *, keep: Iterable[str] = (),
                             warn: bool = True) -> pd.DataFrame:
-    """Drop columns that identify people, with a one-line warning on stderr (once per set)."""
+    """Drop columns that identify people, with a one-line warning on stderr."""
     keep = set(keep)
     drop = [c for c in identifier_columns(map(str, df.columns)) if c not in keep]
     if not drop:
         return df
-    key = tuple(drop)
-    if warn and key not in _warned:
-        _warned.add(key)
+    if warn:
         print(f"warning: dropped identifying column(s): {', '.join(drop)}", file=sys.stderr)
     return df.drop(columns=drop)

@@ -102,7 +102,7 @@ def test_row_keys_and_coarse_columns_are_kept(name):
     assert not is_identifier_column(name)
 
 
-def test_drop_identifier_columns_warns_once(capsys):
+def test_drop_identifier_columns_warns_in_one_line(capsys):
     df = pd.DataFrame({"id": [1], "author": ["x"], "text": ["hei"], "Phone": ["1"]})
     out = drop_identifier_columns(df, keep=["text"])
     assert list(out.columns) == ["id", "text"]

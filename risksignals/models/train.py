@@ -167,9 +167,9 @@ def train_command(args) -> str:
         if not args.base:
             raise InputError("--base is needed for --model transformer: a hub name "
                              "(NbAiLab/nb-bert-base, ltg/norbert3-small), a local folder, or 'tiny'")
-        model = train_transformer(train, dev, base=args.base, labels=labels, epochs=args.epochs,
-                                  seed=args.seed, allow_download=args.allow_download,
-                                  work_dir=out.parent / f".{out.name}-work")
+        with tempfile.TemporaryDirectory(prefix="risksignals-train-") as work:
+            model = train_transformer(train, dev, base=args.base, labels=labels, epochs=args.epochs,
+                                      seed=args.seed, allow_download=args.allow_download, work_dir=work)
         extra = {"command": f"risksignals train --model transformer --base {args.base} --output {args.output}"}
     model.save(out, metadata=_metadata(model, train, dev, source, args.seed, extra))
     rep = model.dev_report_

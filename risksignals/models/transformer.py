@@ -41,12 +41,14 @@ HUB_HINT = (
 def _torch():
     try:
         import torch
-        import transformers  # noqa: F401
+        import transformers
     except ImportError:
         raise RisksignalsError(
             "the transformer model needs torch and transformers: "
             "pip install torch==2.13.0 && pip install 'risksignals[bert]'"
         ) from None
+    transformers.utils.logging.set_verbosity_error()  # no progress bars or load reports on stderr
+    transformers.utils.logging.disable_progress_bar()
     return torch
 
 
@@ -79,7 +81,7 @@ def load_base(base: str, *, num_labels: int, allow_download: bool = False):
         tokenizer = AutoTokenizer.from_pretrained(source, **kwargs)
         model = AutoModelForSequenceClassification.from_pretrained(
             source, num_labels=num_labels, problem_type="multi_label_classification",
-            use_safetensors=None, **kwargs,
+            ignore_mismatched_sizes=True, **kwargs,
         )
     except OSError as exc:
         if not is_local:

@@ -206,7 +206,7 @@ def _evidence(key: str, hits: list) -> str:
 
 
 def classify_chunk(df: pd.DataFrame, *, text_column: str, detector: Detector,
-                   scrub: bool = True, report=None) -> pd.DataFrame:
+                   scrub: bool = True, report=None, warn: bool = True) -> pd.DataFrame:
     """Pure batch function: one input chunk -> one output chunk with the same rows.
 
     Safe to run inside ``dask.dataframe.map_partitions`` or a Spark pandas UDF.
@@ -218,7 +218,7 @@ def classify_chunk(df: pd.DataFrame, *, text_column: str, detector: Detector,
     if scrub:
         from risksignals.privacy import drop_identifier_columns, scrub_series
 
-        out = drop_identifier_columns(out, keep=[text_column])
+        out = drop_identifier_columns(out, keep=[text_column], warn=warn)
     values = out[text_column].tolist()
     errors: list[str] = [check_text(v) or "" for v in values]
     ok = [i for i, e in enumerate(errors) if not e]
