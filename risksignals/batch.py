@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
+
+import pandas as pd
 
 from risksignals.errors import InputError
 from risksignals.io import ChunkWriter, read_chunks
@@ -42,10 +45,39 @@ def load_detector(model: str = "default", lexicon_files: Sequence[str] | None = 
     return Detector.load(model, lexicon=lexicon)
 
 
+_WORKER: Detector | None = None
+
+
+def _init_worker(model, lexicon_files) -> None:
+    global _WORKER
+    _WORKER = load_detector(model, lexicon_files)
+
+
+def _work(args):
+    chunk, text_column, warn = args
+    report = ScrubReport()
+    out = classify_chunk(chunk, text_column=text_column, detector=_WORKER, report=report, warn=warn)
+    return out, report
+
+
+def auto_jobs(path: str | os.PathLike) -> int:
+    """Worker processes for a file: one for small files, all cores (max 4) from ~2 MB up."""
+    try:
+        size = Path(path).stat().st_size
+    except OSError:
+        return 1
+    return 1 if size < 2_000_000 else max(1, min(4, os.cpu_count() or 1))
+
+
 def classify_file(path: str | os.PathLike, output: str | os.PathLike, *, text_column: str = "text",
                   model: str | Detector = "default", lexicon_files: Sequence[str] | None = None,
-                  chunksize: int = 20_000, fmt: str | None = None, progress=None) -> BatchSummary:
-    """Classify every row of ``path`` into ``output`` (CSV, JSONL or Parquet by its name)."""
+                  chunksize: int = 20_000, fmt: str | None = None, progress=None,
+                  jobs: int | None = None) -> BatchSummary:
+    """Classify every row of ``path`` into ``output`` (CSV, JSONL or Parquet by its name).
+
+    Chunks stream through (memory stays flat); with ``jobs`` > 1 they are classified in that
+    many worker processes and written in input order.
+    """
     if chunksize < 1:
         raise InputError("--chunksize must be at least 1")
     if Path(output).resolve() == Path(path).resolve():
@@ -55,20 +87,44 @@ def classify_file(path: str | os.PathLike, output: str | os.PathLike, *, text_co
     if text_column not in first.columns:
         cols = ", ".join(map(str, first.columns)) or "(none)"
         raise InputError(f"column '{text_column}' not found in {path}; columns are: {cols}")
-    detector = model if isinstance(model, Detector) else load_detector(model, lexicon_files)
+    jobs = auto_jobs(path) if jobs is None else max(1, jobs)
+    if isinstance(model, Detector):
+        detector, jobs = model, 1
+    else:
+        detector = load_detector(model, lexicon_files)
     summary = BatchSummary(output=str(output), model=detector.name)
     writer = ChunkWriter(output)
+
+    def account(out: pd.DataFrame) -> None:
+        writer.write(out)
+        summary.rows += len(out)
+        summary.errors += int((out["error"] != "").sum())
+        for label in detector.labels:
+            summary.flagged[label] = summary.flagged.get(label, 0) + int(out[label].fillna(0).sum())
+        if progress is not None:
+            progress.update(len(out))
+
     try:
-        for k, chunk in enumerate(_chain(first, chunks)):
-            out = classify_chunk(chunk, text_column=text_column, detector=detector,
-                                 report=summary.scrub, warn=k == 0)
-            writer.write(out)
-            summary.rows += len(out)
-            summary.errors += int((out["error"] != "").sum())
-            for label in detector.labels:
-                summary.flagged[label] = summary.flagged.get(label, 0) + int(out[label].fillna(0).sum())
-            if progress is not None:
-                progress.update(len(out))
+        if jobs == 1:
+            for k, chunk in enumerate(_chain(first, chunks)):
+                account(classify_chunk(chunk, text_column=text_column, detector=detector,
+                                       report=summary.scrub, warn=k == 0))
+        else:
+            from concurrent.futures import ProcessPoolExecutor
+
+            with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
+                                     initargs=(model, lexicon_files)) as pool:
+                pending: deque = deque()
+                for k, chunk in enumerate(_chain(first, chunks)):
+                    pending.append(pool.submit(_work, (chunk, text_column, k == 0)))
+                    while len(pending) > 2 * jobs:
+                        out, report = pending.popleft().result()
+                        summary.scrub.add(report)
+                        account(out)
+                while pending:
+                    out, report = pending.popleft().result()
+                    summary.scrub.add(report)
+                    account(out)
     except BaseException:
         writer.abort()
         raise

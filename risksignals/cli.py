@@ -102,6 +102,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
     summary = classify_file(
         path, args.output, text_column=column, model=args.model, lexicon_files=args.lexicon,
         chunksize=args.chunksize, fmt=args.format, progress=_progress(args.progress, "classify"),
+        jobs=args.jobs,
     )
     print(summary, file=sys.stderr)
     return 0
@@ -178,6 +179,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--lexicon", action="append", metavar="FILE", help=lex_help)
     c.add_argument("--format", help="input format when the file name does not tell")
     c.add_argument("--chunksize", type=int, default=20_000, help="rows per chunk (default 20000)")
+    c.add_argument("--jobs", type=int, default=None,
+                   help="worker processes (default: 1 for small files, all cores up to 4 for large ones)")
     c.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="show a progress bar (default: when run in a terminal)")
     c.set_defaults(func=cmd_classify)

@@ -18,14 +18,12 @@ import regex
 from scipy import sparse
 
 from risksignals.lexicons import Entry, Lexicon
-from risksignals.models.lexicon import cue_evidence
 
 __all__ = ["HashedNgrams", "LexiconFeatures", "Featurizer"]
 
 _P = np.uint64(1_000_003)
 _MIX = np.uint64(0xFF51AFD7ED558CCD)
 _GOLD = np.uint64(0x9E3779B97F4A7C15)
-_TOKEN = regex.compile(r"[\p{L}\p{N}_]+|\p{Extended_Pictographic}")
 
 
 def _codes(keys: Sequence[str]) -> tuple[np.ndarray, np.ndarray, str]:
@@ -37,6 +35,39 @@ def _codes(keys: Sequence[str]) -> tuple[np.ndarray, np.ndarray, str]:
         lengths[-1] -= 1  # no separator after the last doc
     doc = np.repeat(np.arange(len(keys), dtype=np.int64), lengths)
     return codes, doc, joined
+
+
+_WORD_LUT: np.ndarray | None = None
+
+
+def _word_lut() -> np.ndarray:
+    """Which BMP code points are word characters (letters, digits, underscore); built once."""
+    global _WORD_LUT
+    if _WORD_LUT is None:
+        plane = "".join(" " if 0xD800 <= c < 0xE000 else chr(c) for c in range(0x10000))
+        lut = np.zeros(0x10000, dtype=bool)
+        for m in regex.finditer(r"[\p{L}\p{N}_]+", plane):
+            lut[m.start() : m.end()] = True
+        _WORD_LUT = lut
+    return _WORD_LUT
+
+
+def _word_spans(codes: np.ndarray) -> np.ndarray:
+    """(start, end) of maximal runs of word characters (letters, digits, _) and of each
+    pictograph, computed with array operations over the joined batch."""
+    lut = _word_lut()
+    c = codes
+    bmp = c < 0x10000
+    is_word = np.zeros(len(c), dtype=bool)
+    is_word[bmp] = lut[c[bmp].astype(np.int64)]
+    # pictographs (mostly outside the BMP) are tokens of their own
+    is_pict = (c >= 0x1F000) & (c < 0x1FB00)
+    edges = np.diff(np.concatenate([[0], is_word.view(np.int8), [0]]))
+    starts = np.flatnonzero(edges == 1)
+    ends = np.flatnonzero(edges == -1)
+    pict = np.flatnonzero(is_pict)
+    spans = np.concatenate([np.stack([starts, ends], axis=1), np.stack([pict, pict + 1], axis=1)])
+    return spans[np.argsort(spans[:, 0], kind="stable")]
 
 
 def _bucket(h: np.ndarray, salt: int, bits: int) -> np.ndarray:
@@ -82,7 +113,7 @@ class HashedNgrams:
             cols.append(_bucket(h[ok], n, self.bits))
         # word n-grams: token hashes from prefix sums of code points
         if self.word_range[1] >= 1:
-            spans = np.array([m.span() for m in _TOKEN.finditer(joined)], dtype=np.int64).reshape(-1, 2)
+            spans = _word_spans(codes)
             if len(spans):
                 tok_hash = self._token_hashes(codes, spans)
                 tok_doc = doc[spans[:, 0]]
@@ -133,29 +164,29 @@ class LexiconFeatures:
         self.lexicon = lexicon
         self.labels = tuple(labels)
         self.roles = sorted({f"{e.signal}:{e.cue}" for e in lexicon.entries})
-        self._index = {r: i for i, r in enumerate(self.roles)}
+        self._engine = None
 
     @property
     def names(self) -> list[str]:
         return [f"role={r}" for r in self.roles] + ["n_strong", "n_weak"]
 
     def transform(self, hits: Sequence[Iterable]) -> np.ndarray:
-        n_roles = len(self.roles)
-        out = np.zeros((len(hits), n_roles + 2), dtype=np.float32)
-        for i, h in enumerate(hits):
-            entries: list[Entry] = [hit[0] for hit in h]
-            if not entries:
-                continue
-            for signal, roles in cue_evidence(entries).items():
-                for cue, w in roles.items():
-                    if cue.endswith("#"):
-                        continue
-                    j = self._index.get(f"{signal}:{cue}")
-                    if j is not None:
-                        out[i, j] = w
-            strong = sum(e.strong for e in entries)
-            out[i, -2] = min(strong, 3) / 3
-            out[i, -1] = min(len(entries) - strong, 5) / 5
+        from risksignals.models.lexicon import RuleEngine
+
+        if self._engine is None:
+            self._engine = RuleEngine(self.lexicon, self.labels)
+        engine = self._engine
+        hits = [list(h) for h in hits]
+        W, C = engine.evidence(hits)
+        cols = [engine.role_index.get(tuple(r.split(":", 1)), -1) for r in self.roles]
+        out = np.zeros((len(hits), len(self.roles) + 2), dtype=np.float32)
+        for k, c in enumerate(cols):
+            if c >= 0:
+                out[:, k] = W[:, c]
+        total = C.sum(axis=1)  # distinct entries per text
+        strong = np.array([len({hit[0].id for hit in h if hit[0].strong}) if h else 0 for h in hits])
+        out[:, -2] = np.minimum(strong, 3) / 3
+        out[:, -1] = np.minimum(total - strong, 5) / 5
         return out
 
 

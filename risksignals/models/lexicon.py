@@ -18,7 +18,7 @@ import numpy as np
 from risksignals.labels import LABELS
 from risksignals.lexicons import CONTEXT, Entry, Lexicon, Rule
 
-__all__ = ["LexiconModel", "cue_evidence", "rule_scores"]
+__all__ = ["LexiconModel", "RuleEngine", "cue_evidence", "rule_scores", "negated_labels"]
 
 STRONG, WEAK = 1.0, 0.6
 
@@ -113,6 +113,104 @@ def rule_scores(ev: dict[str, dict[str, float]], rules: dict[str, Rule],
     return scores
 
 
+class RuleEngine:
+    """The same rules as :func:`rule_scores`, evaluated with numpy over a whole batch."""
+
+    def __init__(self, lexicon: Lexicon, labels: Sequence[str]):
+        self.labels = tuple(labels)
+        self.rules = lexicon.rules
+        self.roles = sorted({(e.signal, e.cue) for e in lexicon.entries})
+        self.role_index = {r: i for i, r in enumerate(self.roles)}
+        self.entry_index = {e.id: i for i, e in enumerate(lexicon.entries)}
+        self.entry_role = np.array([self.role_index[(e.signal, e.cue)] for e in lexicon.entries], dtype=np.int64)
+        self.entry_weight = np.array([STRONG if e.strong else WEAK for e in lexicon.entries])
+        self.combos: dict[str, list[list[tuple[int, bool, int]]]] = {}
+        for label in self.labels:
+            rule = self.rules.get(label)
+            parsed = []
+            for combo in (rule.combinations if rule else ()):
+                roles = []
+                for role in combo:
+                    strong = role.endswith("!")
+                    name = role.rstrip("!")
+                    need = 1
+                    if "*" in name:
+                        name, k = name.split("*", 1)
+                        need = int(k)
+                    signal, cue = name.split(":", 1) if ":" in name else (label, name)
+                    idx = self.role_index.get((signal, cue))
+                    roles.append((-1 if idx is None else idx, strong, need))
+                parsed.append(roles)
+            self.combos[label] = parsed
+        self.own_roles = {label: [i for (sig, _c), i in self.role_index.items() if sig == label]
+                          for label in self.labels}
+        dampen = self.rules[CONTEXT].dampen if CONTEXT in self.rules else {}
+        self.context = [(self.role_index[(CONTEXT, cue)], cue, factors) for cue, factors in dampen.items()
+                        if (CONTEXT, cue) in self.role_index]
+
+    def evidence(self, hits: Sequence[Sequence[tuple]]) -> tuple[np.ndarray, np.ndarray]:
+        """Role weights (n, roles) and counts of distinct entries per role (n, roles)."""
+        n, r = len(hits), len(self.roles)
+        index = self.entry_index
+        docs = [i for i, h in enumerate(hits) for _ in h]
+        ents = [index.get(hit[0].id, -1) for h in hits for hit in h]
+        W = np.zeros((n, r))
+        C = np.zeros((n, r))
+        if docs:
+            d = np.array(docs, dtype=np.int64)
+            e = np.array(ents, dtype=np.int64)
+            keep = e >= 0
+            d, e = d[keep], e[keep]
+            pairs = np.unique(d * len(self.entry_role) + e)
+            ud, ue = pairs // len(self.entry_role), pairs % len(self.entry_role)
+            np.maximum.at(W, (ud, self.entry_role[ue]), self.entry_weight[ue])
+            np.add.at(C, (ud, self.entry_role[ue]), 1)
+        return W, C
+
+    def scores(self, hits: Sequence[Sequence[tuple]], W: np.ndarray | None = None,
+               C: np.ndarray | None = None) -> np.ndarray:
+        if W is None or C is None:
+            W, C = self.evidence(hits)
+        n = len(hits)
+        out = np.zeros((n, len(self.labels)))
+        negated = [None] * n
+        neg_idx = self.role_index.get((CONTEXT, NEGATION))
+        if neg_idx is not None:
+            for i in np.flatnonzero(W[:, neg_idx] > 0):
+                negated[i] = negated_labels(hits[i])
+        for j, label in enumerate(self.labels):
+            best = np.zeros(n)
+            for combo in self.combos[label]:
+                ok = np.ones(n, dtype=bool)
+                total = np.zeros(n)
+                for idx, strong, need in combo:
+                    if idx < 0:
+                        ok[:] = False
+                        break
+                    w = W[:, idx]
+                    ok &= (w >= STRONG) if strong else (w > 0)
+                    if need > 1:
+                        ok &= C[:, idx] >= need
+                    total += w
+                if ok.any():
+                    best = np.maximum(best, np.where(ok, 0.5 + 0.5 * total / len(combo), 0.0))
+            own = self.own_roles[label]
+            if own:
+                partial = 0.4 * W[:, own].max(axis=1)
+                best = np.where(best == 0.0, partial, best)
+            factor = np.ones(n)
+            for idx, cue, factors in self.context:
+                f = factors.get(label)
+                if f is None:
+                    continue
+                present = W[:, idx] > 0
+                if cue == NEGATION:
+                    present &= np.array([neg is not None and label in neg for neg in negated], dtype=bool)
+                factor = np.where(present, np.minimum(factor, f), factor)
+            out[:, j] = np.round(best * factor, 4)
+        return out
+
+
 class LexiconModel:
     """Rule detector over lexicon evidence, with a scikit-learn-like interface.
 
@@ -142,17 +240,21 @@ class LexiconModel:
         return rule_scores(cue_evidence(h[0] for h in hits), self.lexicon_.rules, self.labels,
                            negated_labels(hits))
 
+    @property
+    def engine_(self) -> RuleEngine:
+        if getattr(self, "_engine", None) is None or self._engine_lexicon is not self.lexicon_:
+            self._engine = RuleEngine(self.lexicon_, self.labels)
+            self._engine_lexicon = self.lexicon_
+        return self._engine
+
     def predict_proba_prepared(self, keys: Sequence[str], hits: Sequence[Sequence[tuple]]) -> np.ndarray:
-        return np.array([self.scores_from_hits(h) for h in hits], dtype=float).reshape(len(keys), len(self.labels))
+        return self.engine_.scores(hits).reshape(len(keys), len(self.labels))
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        from risksignals.signals.neutral import model_key
+        from risksignals.signals.neutral import model_keys
 
-        matcher = self.lexicon_.matcher
-        out = np.zeros((len(texts), len(self.labels)), dtype=float)
-        for i, text in enumerate(texts):
-            out[i] = self.scores_from_hits(matcher.find_in_key(model_key(text)))
-        return out
+        keys = model_keys(texts)
+        return self.predict_proba_prepared(keys, self.lexicon_.matcher.find_in_keys(keys))
 
     def predict(self, texts: Sequence[str]) -> np.ndarray:
         return (self.predict_proba(texts) >= self.threshold).astype(int)

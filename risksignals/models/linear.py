@@ -238,7 +238,6 @@ class LinearModel:
         if featurizer.lex.roles != meta["lexicon_roles"]:
             # a user's extra lexicon adds cue roles the model never saw: keep the trained ones
             featurizer.lex.roles = list(meta["lexicon_roles"])
-            featurizer.lex._index = {r: i for i, r in enumerate(featurizer.lex.roles)}
         n_hash = featurizer.ngrams.n_features
         idf = np.full(n_hash, meta["default_idf"], dtype=np.float32)
         idf[arrays["idf_index"]] = arrays["idf_value"]

@@ -18,7 +18,7 @@ from risksignals.errors import InputError, RisksignalsError
 from risksignals.labels import LABELS, OUTPUT_COLUMNS
 from risksignals.lexicons import Lexicon
 from risksignals.signals.matcher import Matches, highlight_html
-from risksignals.signals.neutral import model_key
+from risksignals.signals.neutral import model_key, model_keys
 
 __all__ = ["Detector", "Prediction", "ClassifiedFrame", "classify_chunk", "MAX_TEXT_CHARS", "check_text"]
 
@@ -114,12 +114,14 @@ class Detector:
             return np.asarray(self.model.predict_proba_prepared(keys, hits), dtype=float)
         raise RisksignalsError(f"model {self.name} cannot score prepared texts")
 
+    def prepare(self, texts: Sequence[str]) -> tuple[list[str], list[list]]:
+        """Model keys and lexicon hits for a batch of texts (the shared first layers)."""
+        keys = model_keys(list(texts))
+        return keys, self.lexicon.matcher.find_in_keys(keys)
+
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Scores (n_texts, n_labels) in [0, 1]."""
-        matcher = self.lexicon.matcher
-        keys = [model_key(t) for t in texts]
-        hits = [matcher.find_in_key(k) for k in keys]
-        return self._score_keys(keys, hits)
+        return self._score_keys(*self.prepare(texts))
 
     def predict(self, texts: Sequence[str]) -> np.ndarray:
         scores = self.predict_proba(texts)
@@ -238,17 +240,20 @@ def classify_chunk(df: pd.DataFrame, *, text_column: str, detector: Detector,
     scores = np.full((n, len(labels)), np.nan)
     evidence = [""] * n
     if texts:
-        matcher = detector.lexicon.matcher
-        keys, hits = [], []
-        for i, t in zip(ok, texts):
-            try:
-                k = model_key(t)
-                h = matcher.find_in_key(k)
-            except Exception as exc:  # one bad text must not sink the batch
-                errors[i] = f"could not process text: {type(exc).__name__}"
-                continue
-            keys.append(k)
-            hits.append(h)
+        try:
+            keys, hits = detector.prepare(texts)
+        except Exception:  # find the text that fails; one bad text must not sink the batch
+            matcher = detector.lexicon.matcher
+            keys, hits = [], []
+            for i, t in zip(ok, texts):
+                try:
+                    k = model_key(t)
+                    h = matcher.find_in_key(k)
+                except Exception as exc:
+                    errors[i] = f"could not process text: {type(exc).__name__}"
+                    continue
+                keys.append(k)
+                hits.append(h)
         good = [i for i in ok if not errors[i]]
         if good:
             scores[good] = detector._score_keys(keys, hits)

@@ -1,21 +1,21 @@
 """Find lexicon entries in text: evidence with meanings, on spans of the original text.
 
-Forms are looked up token by token in the normalised key (hash lookups, no big alternation),
-so word boundaries work with æ/ø/å and emoji are tokens of their own. Guarded regex patterns
-run on the key with a timeout, behind one combined pre-filter, so a bad pattern cannot hang a
-batch and texts without any pattern hit pay for a single search.
+Forms are found with one Aho-Corasick pass over the normalised key and kept when they stand on
+word boundaries (which work with æ/ø/å; emoji need none). Guarded regex patterns run on the
+key with a timeout, so a bad pattern cannot hang a batch. Batches are matched in one go.
 """
 
 from __future__ import annotations
 
 import html
 import warnings
+from bisect import bisect_right
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Iterator, Sequence
 
 import regex
 
-from risksignals.signals.normalize import NormalisedText, matching_key, normalize, tokenize
+from risksignals.signals.normalize import NormalisedText, matching_key, normalize
 
 if TYPE_CHECKING:
     from risksignals.lexicons import Entry, Lexicon
@@ -24,6 +24,62 @@ __all__ = ["Match", "Matches", "Matcher", "PATTERN_TIMEOUT_S"]
 
 PATTERN_TIMEOUT_S = 0.05
 _MIN_PREFIX = 3
+_BATCH_SEP = "\ue000"
+_BATCH_JOIN = "\n\ue000\n"  # '.' does not match a line break, and nothing matches the separator
+_HAS_DIGIT = regex.compile(r"\d")
+_WORD_FORM = regex.compile(r"[\p{L}\p{N}_]+(?: [\p{L}\p{N}_]+)*")
+_NON_WORD = regex.compile(r"[^\p{L}\p{N}_]")
+
+
+def _is_word(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
+def needs_digit(pattern: str) -> bool:
+    """True when every match of ``pattern`` must contain an ASCII digit (so the pattern can skip
+    texts without one). Conservative: False whenever the pattern cannot be analysed."""
+    try:
+        from re import _parser as sre_parse  # Python >= 3.11
+    except ImportError:  # pragma: no cover
+        import sre_parse  # type: ignore[no-redef]
+    try:
+        tree = sre_parse.parse(pattern)
+    except Exception:
+        return False
+    digits = set(range(ord("0"), ord("9") + 1))
+
+    def item_needs(op, av) -> bool:
+        name = str(op)
+        if name == "LITERAL":
+            return av in digits
+        if name == "IN":
+            allowed: set[int] = set()
+            for sub_op, sub_av in av:
+                sub = str(sub_op)
+                if sub == "LITERAL":
+                    allowed.add(sub_av)
+                elif sub == "RANGE":
+                    allowed.update(range(sub_av[0], sub_av[1] + 1))
+                elif sub == "CATEGORY" and str(sub_av) == "CATEGORY_DIGIT":
+                    allowed.update(digits)
+                else:
+                    return False
+            return bool(allowed) and allowed <= digits
+        if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            lo, _hi, sub = av
+            return lo >= 1 and seq_needs(sub)
+        if name == "SUBPATTERN":
+            return seq_needs(av[-1])
+        if name == "ATOMIC_GROUP":
+            return seq_needs(av)
+        if name == "BRANCH":
+            return all(seq_needs(b) for b in av[1])
+        return False
+
+    def seq_needs(seq) -> bool:
+        return any(item_needs(op, av) for op, av in seq)
+
+    return seq_needs(tree)
 
 
 @dataclass(frozen=True)
@@ -109,77 +165,156 @@ class Matches(list):
 
 
 class Matcher:
-    """Compiled lookup tables for one :class:`~risksignals.lexicons.Lexicon`."""
+    """Compiled lookup tables for one :class:`~risksignals.lexicons.Lexicon`.
+
+    Forms are found with an Aho-Corasick automaton (pyahocorasick) over the matching key: one
+    pass finds every form, and a hit counts when it stands on word boundaries (a ``*`` form
+    only needs the left one). The same code runs for one key or for a whole batch of keys
+    joined by a line break and a private-use separator, which no form and no pattern can
+    cross; so batch and single-text results are identical.
+    """
 
     def __init__(self, lexicon: "Lexicon", *, pattern_timeout: float = PATTERN_TIMEOUT_S):
+        import ahocorasick
+
         self.lexicon = lexicon
         self.pattern_timeout = pattern_timeout
-        self._phrases: dict[tuple[str, ...], list[tuple["Entry", str]]] = {}
-        self._prefixes: dict[tuple[str, ...], list[tuple["Entry", str]]] = {}
-        self._prefix_lengths: set[int] = set()
-        self.max_len = 1
-        self._patterns: list[tuple["Entry", str, "regex.Pattern[str]"]] = []
+        table: dict[tuple[str, bool], list[tuple["Entry", str]]] = {}
         for entry in lexicon.entries:
             for form in entry.forms:
-                self._add_form(entry, form)
+                prefix = form.endswith("*")
+                key = matching_key(form.rstrip("*"))
+                if not key or (prefix and len(key.split(" ")[-1]) < _MIN_PREFIX):
+                    continue
+                table.setdefault((key, prefix), []).append((entry, form))
+        # Forms made of whole words go into an automaton over a copy of the text in which every
+        # non-word character is a space, padded with spaces (" selger ", " selg" for selg*):
+        # it only fires on whole words, so no boundary checks are needed. Other forms (emoji,
+        # "1-mot-1") use a second automaton over the key itself, with boundary checks.
+        self._words = ahocorasick.Automaton()
+        self._others = ahocorasick.Automaton()
+        merged: dict[str, list] = {}
+        for (key, prefix), items in table.items():
+            if _WORD_FORM.fullmatch(key):
+                padded = f" {key}" if prefix else f" {key} "
+                self._words.add_word(padded, (len(padded), prefix, items))
+            else:
+                merged.setdefault(key, []).append((prefix, items))
+        for key, variants in merged.items():
+            self._others.add_word(key, (key, _is_word(key[0]), _is_word(key[-1]), variants))
+        self._has_words = len(self._words) > 0
+        self._has_others = bool(merged)
+        if self._has_words:
+            self._words.make_automaton()
+        if self._has_others:
+            self._others.make_automaton()
+        self._patterns: list[tuple["Entry", str, "regex.Pattern[str]", bool]] = []
+        for entry in lexicon.entries:
             for pattern in entry.patterns:
-                self._patterns.append((entry, pattern, regex.compile(pattern)))
-        self._prefilter = None
-        if self._patterns:
-            self._prefilter = regex.compile("|".join(f"(?:{p})" for _, p, _ in self._patterns))
+                self._patterns.append((entry, pattern, regex.compile(pattern), needs_digit(pattern)))
         self.timeouts = 0
-
-    def _add_form(self, entry: "Entry", form: str) -> None:
-        prefix = form.endswith("*")
-        toks = tuple(t for t, _, _ in tokenize(matching_key(form.rstrip("*"))))
-        if not toks:
-            return
-        self.max_len = max(self.max_len, len(toks))
-        if prefix and len(toks[-1]) >= _MIN_PREFIX:
-            self._prefixes.setdefault(toks, []).append((entry, form))
-            self._prefix_lengths.add(len(toks[-1]))
-        else:
-            self._phrases.setdefault(toks, []).append((entry, form))
 
     # -- key-level search (no offsets) -----------------------------------------------------
     def find_in_key(self, key: str) -> list[tuple["Entry", str, int, int]]:
-        """``(entry, form, key_start, key_end)`` for every hit in a matching key."""
-        tokens = tokenize(key)
-        words = [t for t, _, _ in tokens]
-        hits: list[tuple["Entry", str, int, int]] = []
-        n = len(words)
-        phrases, prefixes, lengths = self._phrases, self._prefixes, self._prefix_lengths
-        for i in range(n):
-            for size in range(1, min(self.max_len, n - i) + 1):
-                window = tuple(words[i : i + size])
-                found = phrases.get(window)
-                if found:
-                    for entry, form in found:
-                        hits.append((entry, form, tokens[i][1], tokens[i + size - 1][2]))
-                if prefixes:
-                    last = window[-1]
-                    head = window[:-1]
-                    for k in lengths:
-                        if k <= len(last):
-                            found = prefixes.get(head + (last[:k],))
-                            if found:
-                                for entry, form in found:
-                                    hits.append((entry, form, tokens[i][1], tokens[i + size - 1][2]))
-        if self._prefilter is not None and self._search(self._prefilter, key):
-            for entry, pattern, compiled in self._patterns:
-                try:
-                    for m in compiled.finditer(key, timeout=self.pattern_timeout):
-                        if m.end() > m.start():
-                            hits.append((entry, pattern, m.start(), m.end()))
-                except TimeoutError:
-                    self._timed_out(entry, pattern)
+        """``(entry, form, key_start, key_end)`` for every hit in one matching key."""
+        return self.find_in_keys([key])[0]
+
+    def find_in_keys(self, keys: Sequence[str]) -> list[list[tuple["Entry", str, int, int]]]:
+        """Hits for many keys at once (one automaton pass and one scan per pattern)."""
+        keys = list(keys)
+        hits: list[list[tuple["Entry", str, int, int]]] = [[] for _ in keys]
+        if not keys:
+            return hits
+        bad = [i for i, k in enumerate(keys) if _BATCH_SEP in k or "\n" in k]
+        if bad:  # keys never hold these characters; anything else is matched on its own
+            for i in bad:
+                hits[i] = self.find_in_keys([keys[i].replace("\n", " ").replace(_BATCH_SEP, " ")])[0]
+            keep = [i for i in range(len(keys)) if i not in set(bad)]
+            sub = self.find_in_keys([keys[i] for i in keep])
+            for i, h in zip(keep, sub):
+                hits[i] = h
+            return hits
+        joined = _BATCH_JOIN.join(keys)
+        starts = [0] * len(keys)
+        at = 0
+        for i, k in enumerate(keys):
+            starts[i] = at
+            at += len(k) + len(_BATCH_JOIN)
+        n = len(joined)
+        if self._has_words:
+            spaced = " " + _NON_WORD.sub(" ", joined) + " "  # same offsets, shifted by one
+            for end, (length, prefix, items) in self._words.iter(spaced):
+                start = end - length + 1  # the leading space, in spaced = the start in joined
+                doc = bisect_right(starts, start) - 1
+                ks = start - starts[doc]
+                if prefix:
+                    ke = end  # end of the prefix in joined
+                    while ke < n and _is_word(joined[ke]):
+                        ke += 1
+                else:
+                    ke = end - 1  # the trailing space, in spaced = the end in joined
+                ke -= starts[doc]
+                for entry, form in items:
+                    hits[doc].append((entry, form, ks, ke))
+        if self._has_others:
+            for end, (form_key, word_start, word_end, variants) in self._others.iter(joined):
+                start = end - len(form_key) + 1
+                if word_start and start > 0 and _is_word(joined[start - 1]):
+                    continue
+                exact_ok = not (word_end and end + 1 < n and _is_word(joined[end + 1]))
+                doc = bisect_right(starts, start) - 1
+                ks = start - starts[doc]
+                for prefix, items in variants:
+                    if prefix:
+                        ke = end + 1
+                        while ke < n and _is_word(joined[ke]):
+                            ke += 1
+                        ke -= starts[doc]
+                    elif exact_ok:
+                        ke = end + 1 - starts[doc]
+                    else:
+                        continue
+                    for entry, form in items:
+                        hits[doc].append((entry, form, ks, ke))
+        if not self._patterns:
+            return hits
+        # patterns that need a digit scan only the texts that have one
+        digit_docs = [i for i, k in enumerate(keys) if _HAS_DIGIT.search(k)]
+        digit_joined = _BATCH_JOIN.join(keys[i] for i in digit_docs)
+        digit_starts, at = [], 0
+        for i in digit_docs:
+            digit_starts.append(at)
+            at += len(keys[i]) + len(_BATCH_JOIN)
+        for entry, pattern, compiled, digit_only in self._patterns:
+            if digit_only:
+                text, offsets, docs = digit_joined, digit_starts, digit_docs
+            else:
+                text, offsets, docs = joined, starts, None
+            if not text:
+                continue
+            try:
+                budget = min(self.pattern_timeout * len(keys), 2.0)
+                found = [m.span() for m in compiled.finditer(text, timeout=budget)]
+            except TimeoutError:
+                for doc, a, b in self._patterns_one_by_one(compiled, entry, pattern, keys):
+                    hits[doc].append((entry, pattern, a, b))
+                continue
+            for a, b in found:
+                if b > a:
+                    k = bisect_right(offsets, a) - 1
+                    doc = docs[k] if docs is not None else k
+                    hits[doc].append((entry, pattern, a - offsets[k], b - offsets[k]))
         return hits
 
-    def _search(self, compiled: "regex.Pattern[str]", key: str) -> bool:
-        try:
-            return compiled.search(key, timeout=self.pattern_timeout) is not None
-        except TimeoutError:
-            return True  # the pre-filter is unsure; let each pattern decide under its own timeout
+    def _patterns_one_by_one(self, compiled, entry, pattern, keys):
+        out = []
+        for doc, key in enumerate(keys):
+            try:
+                out.extend((doc, m.start(), m.end()) for m in compiled.finditer(key, timeout=self.pattern_timeout)
+                           if m.end() > m.start())
+            except TimeoutError:
+                self._timed_out(entry, pattern)
+        return out
 
     def _timed_out(self, entry: "Entry", pattern: str) -> None:
         self.timeouts += 1

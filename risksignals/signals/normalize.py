@@ -33,29 +33,42 @@ Steps, in order:
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
 
 import regex
 
-__all__ = ["NormalisedText", "normalize", "matching_key", "tokenize", "TOKEN_PATTERN"]
+__all__ = ["NormalisedText", "normalize", "matching_key", "matching_keys", "tokenize", "TOKEN_PATTERN"]
 
-Repl = Callable[["regex.Match[str]"], str]
+Repl = Callable[["re.Match[str]"], str]
 
 # --- step 1: NFKC -------------------------------------------------------------------------
 _GRAPHEME = regex.compile(r"\X")
 
 # --- step 2: invisible characters and emoji modifiers ------------------------------------
 _PICT = r"\p{Extended_Pictographic}"
-_INVISIBLE = regex.compile(
-    r"[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b\u200c\u200e\u200f"
-    r"\u202a-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0"
-    r"\U0001F3FB-\U0001F3FF\U000E0000-\U000E007F]"
-    # a zero-width joiner survives only between two pictographs (emoji ZWJ sequences)
-    rf"|(?<!{_PICT}[\ufe0f\U0001F3FB-\U0001F3FF]?)\u200d"
-    rf"|\u200d(?![\ufe0f]?{_PICT})"
+_INVISIBLE_SIMPLE = (
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b\u200c\u200e\u200f"
+    "\u202a-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0"
+    "\U0001F3FB-\U0001F3FF\U000E0000-\U000E007F]"
 )
+_INVISIBLE = regex.compile(
+    _INVISIBLE_SIMPLE
+    # a zero-width joiner survives only between two pictographs (emoji ZWJ sequences)
+    + rf"|(?<!{_PICT}[\ufe0f\U0001F3FB-\U0001F3FF]?)\u200d"
+    + rf"|\u200d(?![\ufe0f]?{_PICT})"
+)
+_INVISIBLE_FAST = re.compile(_INVISIBLE_SIMPLE)
+
+
+def _drop_invisible(s: str) -> str:
+    """The fast path of step 2 (same result as ``_INVISIBLE.sub('', s)``)."""
+    if "\u200d" in s:
+        return _INVISIBLE.sub("", s)
+    return _INVISIBLE_FAST.sub("", s)
+
 
 # --- step 4: homoglyphs -------------------------------------------------------------------
 _HOMOGLYPHS = str.maketrans(
@@ -71,17 +84,23 @@ _HOMOGLYPHS = str.maketrans(
         "ı": "i", "ȷ": "j", "ℓ": "l",
     }
 )
+_HAS_HOMOGLYPH = re.compile("[" + "".join(chr(c) for c in _HOMOGLYPHS) + "]")
+
+
+def _unhomoglyph(s: str) -> str:
+    # a scan plus one call per look-alike is much faster than str.translate on long batches
+    return _HAS_HOMOGLYPH.sub(lambda m: _HOMOGLYPHS[ord(m.group())], s)
 
 # --- step 5: separators inside words -------------------------------------------------------
+# Steps 5-8 use the standard library's ``re`` (several times faster here than ``regex``);
+# a "unit" is a letter or digit ([^\W_]) or one of $ @ €.
 _SEP_CHARS = r"[.\-_*|/·•+~,]"
-_UNIT = r"[\p{L}0-9$@€]"
+_UNIT = r"(?:[^\W_]|[$@€])"
 # h.a.s.j / h-a-s-j / h . a . s . j : three or more single characters joined by a separator
-_SEPARATED = regex.compile(
-    rf"(?<![\p{{L}}\p{{N}}]){_UNIT}(?:\s?{_SEP_CHARS}\s?{_UNIT}){{2,}}(?![\p{{L}}\p{{N}}])"
-)
+_SEPARATED = re.compile(rf"(?<![^\W_]){_UNIT}(?:\s?{_SEP_CHARS}\s?{_UNIT}){{2,}}(?![^\W_])")
 # s e l g e r : four or more single characters separated by single spaces
-_SPACED = regex.compile(rf"(?<![\p{{L}}\p{{N}}\S]){_UNIT}(?: {_UNIT}){{3,}}(?![\p{{L}}\p{{N}}\S])")
-_NOT_UNIT = regex.compile(rf"[^\p{{L}}0-9$@€]")
+_SPACED = re.compile(rf"(?<!\S){_UNIT}(?: {_UNIT}){{3,}}(?!\S)")
+_NOT_UNIT = re.compile(r"[\W_](?<![$@€])")
 
 
 def _join_units(m: "regex.Match[str]") -> str:
@@ -94,11 +113,17 @@ def _join_units(m: "regex.Match[str]") -> str:
 # --- step 6: leetspeak ---------------------------------------------------------------------
 _LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "$": "s", "@": "a", "€": "e"}
 _INTERIOR_ONLY = {"$", "@", "€"}
-_WORDISH = regex.compile(r"[\p{L}0-9$@€]*[\p{L}][\p{L}0-9$@€]*")
-_UNITLIKE = regex.compile(r"\d+\p{L}{1,3}|\p{L}{1,3}\d+|\d{2,}.*|.*\d{2,}")
+# words that mix letters with leet characters (pure-letter words need no work)
+_WORDISH = re.compile(rf"(?<![^\W_])(?<![$@€]){_UNIT}*[0-9$@€]{_UNIT}*")
+# a run where no leet character touches a letter is never changed by _unleet (the digits then
+# form a run of two or more, which _UNITLIKE keeps), so the fast path visits only the runs
+# around a letter-leet contact
+_LEET_CONTACT = re.compile(r"[^\W\d_][0-9$@€]|[0-9$@€][^\W\d_]")
+_UNIT_CHARS = re.compile(_UNIT)
+_UNITLIKE = re.compile(r"\d+[^\W\d_]{1,3}|[^\W\d_]{1,3}\d+|\d{2,}.*|.*\d{2,}")
 
 
-def _unleet(m: "regex.Match[str]") -> str:
+def _unleet(m) -> str:
     word = m.group()
     if word.isalpha() or _UNITLIKE.fullmatch(word):
         return word
@@ -118,16 +143,57 @@ def _unleet(m: "regex.Match[str]") -> str:
     return "".join(out)
 
 
+def _unleet_all(s: str) -> str:
+    """Fast path of the leetspeak step over a whole (batch) string."""
+    out: list[str] = []
+    pos = 0
+    last_end = -1
+    for m in _LEET_CONTACT.finditer(s):
+        a = m.start()
+        if a < last_end:
+            continue
+        while a > 0 and _UNIT_CHARS.match(s, a - 1):
+            a -= 1
+        b = m.end()
+        n = len(s)
+        while b < n and _UNIT_CHARS.match(s, b):
+            b += 1
+        word = s[a:b]
+        new = _unleet(_FakeMatch(word))
+        if new != word:
+            out.append(s[pos:a])
+            out.append(new)
+            pos = b
+        last_end = b
+    if not out:
+        return s
+    out.append(s[pos:])
+    return "".join(out)
+
+
+class _FakeMatch:
+    __slots__ = ("_text",)
+
+    def __init__(self, text: str):
+        self._text = text
+
+    def group(self) -> str:
+        return self._text
+
+
 # --- step 7: repeats ------------------------------------------------------------------------
-_REPEATS = regex.compile(rf"(\p{{L}})\1+|({_PICT})\2+|([^\w\s])\3+")
+_REPEAT_LETTERS = re.compile(r"([^\W\d_])\1+")
+_REPEAT_PICTS = regex.compile(rf"({_PICT})\1+")
+_REPEAT_PUNCT = re.compile(r"([^\w\s])\1+")
 
 
 def _first(m: "regex.Match[str]") -> str:
-    return m.group()[0] if m.group(1) or m.group(3) else m.group(2)
+    return m.group(1)
 
 
 # --- step 8: whitespace ---------------------------------------------------------------------
-_SPACE = regex.compile(r"\s+")
+# whitespace that is not already a single space (same result as \s+ -> " ", fewer matches)
+_SPACE = re.compile(r"\s\s+|[^\S ]")
 
 
 def _one_space(m: "regex.Match[str]") -> str:
@@ -166,13 +232,16 @@ class NormalisedText:
 
 
 # ------------------------------------------------------------------------------------------
-# The steps. Each is (pattern, replacement); both paths apply them in this order.
-_SUB_STEPS: list[tuple["regex.Pattern[str]", Repl]] = [
-    (_SEPARATED, _join_units),
-    (_SPACED, _join_units),
-    (_WORDISH, _unleet),
-    (_REPEATS, _first),
-    (_SPACE, _one_space),
+# The steps. Each is (pattern, replacement function, fast replacement); every path applies them
+# in this order. The fast replacement is a template where one exists (no Python call per match).
+_SUB_STEPS: list[tuple["regex.Pattern[str]", Repl, "Repl | str"]] = [
+    (_SEPARATED, _join_units, _join_units),
+    (_SPACED, _join_units, _join_units),
+    (_WORDISH, _unleet, _unleet_all),
+    (_REPEAT_LETTERS, _first, r"\1"),
+    (_REPEAT_PICTS, _first, r"\1"),
+    (_REPEAT_PUNCT, _first, r"\1"),
+    (_SPACE, _one_space, " "),
 ]
 
 
@@ -185,14 +254,58 @@ def matching_key(text: str) -> str:
     s = text
     if not unicodedata.is_normalized("NFKC", s):
         s = "".join(_nfkc_clusters(s))
-    s = _INVISIBLE.sub("", s)
+    s = _drop_invisible(s)
     s = s.casefold()
     if not unicodedata.is_normalized("NFKC", s):  # casefolding can leave decomposed letters
         s = "".join(_nfkc_clusters(s))
-    s = s.translate(_HOMOGLYPHS)
-    for pattern, repl in _SUB_STEPS:
-        s = pattern.sub(repl, s)
+    s = _unhomoglyph(s)
+    for pattern, _repl, fast in _SUB_STEPS:
+        s = fast(s) if fast is _unleet_all else pattern.sub(fast, s)
     return s.strip(" ")
+
+
+_SEP = "\ue000"  # a private-use character: never changed by any step, never part of a word
+_JOIN = f" {_SEP} "
+
+
+def matching_keys(texts: Sequence[str]) -> list[str]:
+    """``[matching_key(t) for t in texts]``, computed over the whole batch at once.
+
+    The texts are joined with a private-use separator (spaced, so no step can reach across it),
+    every step runs once over the joined string, and the result is split again. A test checks
+    that this equals the per-text keys on arbitrary input.
+    """
+    texts = list(texts)
+    if not texts:
+        return []
+    out: list[str | None] = [None] * len(texts)
+    batch_idx = []
+    pieces = []
+    for i, t in enumerate(texts):
+        if _SEP in t or not t:
+            out[i] = matching_key(t)
+            continue
+        batch_idx.append(i)
+        if not unicodedata.is_normalized("NFKC", t):
+            t = "".join(_nfkc_clusters(t))
+        if "\u200d" in t:  # emoji ZWJ sequences need the slow, exact rule: only here
+            t = _INVISIBLE.sub("", t)
+        pieces.append(t)
+    if pieces:
+        s = _INVISIBLE_FAST.sub("", _JOIN.join(pieces))
+        s = s.casefold()
+        if not unicodedata.is_normalized("NFKC", s):
+            s = _SEP.join(p if unicodedata.is_normalized("NFKC", p) else "".join(_nfkc_clusters(p))
+                          for p in s.split(_SEP))
+        s = _unhomoglyph(s)
+        for pattern, _repl, fast in _SUB_STEPS:
+            s = fast(s) if fast is _unleet_all else pattern.sub(fast, s)
+        parts = s.split(_SEP)
+        if len(parts) != len(batch_idx):  # pragma: no cover - defensive: fall back per text
+            parts = [matching_key(texts[i]) for i in batch_idx]
+        for i, part in zip(batch_idx, parts):
+            out[i] = part.strip(" ")
+    return out  # type: ignore[return-value]
 
 
 def _apply_with_offsets(
@@ -288,8 +401,8 @@ def normalize(text: str) -> NormalisedText:
     else:
         s = folded
     s, starts, ends = _nfkc_with_offsets(s, starts, ends)
-    s = s.translate(_HOMOGLYPHS)
-    for pattern, repl in _SUB_STEPS:
+    s = _unhomoglyph(s)
+    for pattern, repl, _fast in _SUB_STEPS:
         s, starts, ends = _apply_with_offsets(pattern, repl, s, starts, ends)
     # strip leading/trailing spaces, keeping offsets aligned
     lead = len(s) - len(s.lstrip(" "))
