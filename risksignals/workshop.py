@@ -47,23 +47,18 @@ def _template() -> Template:
     return Template((resources.files("risksignals") / "templates" / "workshop.html").read_text("utf-8"))
 
 
+def _workshop_mark(m, inner: str) -> str:
+    meaning = m.meaning_nb + (f" Uskyldig betydning: {m.literal}." if m.literal else "")
+    return (f'<mark class="sig-{html.escape(m.signal)}" tabindex="0" title="{html.escape(meaning)}" '
+            f'data-meaning="{html.escape(meaning)}" data-label="{html.escape(LABEL_NAMES_NB.get(m.signal, m.signal))}">'
+            f"{inner}</mark>")
+
+
 def highlight(text: str, matches) -> str:
     """HTML of ``text`` with each match in a focusable ``<mark>`` carrying its meaning."""
-    spans = sorted(((m.start, m.end, m) for m in matches if m.signal != "context"), key=lambda t: (t[0], -t[1]))
-    out, pos = [], 0
-    for start, end, m in spans:
-        if start < pos:
-            continue
-        meaning = m.meaning_nb + (f" Uskyldig betydning: {m.literal}." if m.literal else "")
-        out.append(html.escape(text[pos:start]))
-        out.append(
-            f'<mark class="sig-{html.escape(m.signal)}" tabindex="0" title="{html.escape(meaning)}" '
-            f'data-meaning="{html.escape(meaning)}" data-label="{html.escape(LABEL_NAMES_NB.get(m.signal, m.signal))}">'
-            f"{html.escape(text[start:end])}</mark>"
-        )
-        pos = end
-    out.append(html.escape(text[pos:]))
-    return "".join(out).replace("\n", "<br>")
+    from risksignals.signals.matcher import highlight_html
+
+    return highlight_html(text, list(matches), mark=_workshop_mark, keep=lambda m: m.signal != "context")
 
 
 def select_examples(df: pd.DataFrame, limit: int, seed: int, labels: Sequence[str] = LABELS) -> pd.DataFrame:

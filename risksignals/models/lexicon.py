@@ -16,49 +16,24 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from risksignals.labels import LABELS
-from risksignals.lexicons import CONTEXT, Entry, Lexicon, Rule
+from risksignals.lexicons import CONTEXT, Lexicon
 
-__all__ = ["LexiconModel", "RuleEngine", "cue_evidence", "rule_scores", "negated_labels"]
+__all__ = ["LexiconModel", "RuleEngine", "negated_labels", "parse_role"]
 
 STRONG, WEAK = 1.0, 0.6
 
 
-def cue_evidence(entries: Iterable[Entry]) -> dict[str, dict[str, float]]:
-    """``{signal: {cue: weight}}``: the strongest evidence seen for each cue role.
-
-    ``{cue}#`` holds how many different entries of that role were seen.
-    """
-    ev: dict[str, dict[str, float]] = {}
-    seen: set[str] = set()
-    for e in entries:
-        w = STRONG if e.strong else WEAK
-        roles = ev.setdefault(e.signal, {})
-        if roles.get(e.cue, 0.0) < w:
-            roles[e.cue] = w
-        if e.id not in seen:
-            seen.add(e.id)
-            roles[e.cue + "#"] = roles.get(e.cue + "#", 0.0) + 1
-    return ev
-
-
-def _role_weight(ev: dict[str, dict[str, float]], signal: str, role: str) -> float:
-    """Weight of one role of a combination: ``cue``, ``cue!`` (strong), ``cue*2`` (two
-    different entries), ``signal:cue`` (a cue of another signal)."""
-    strong_only = role.endswith("!")
-    role = role.rstrip("!")
+def parse_role(role: str, label: str) -> tuple[str, str, bool, int]:
+    """A combination role: ``cue``, ``cue!`` (strong), ``cue*2`` (two different entries),
+    ``signal:cue`` (a cue of another signal) -> (signal, cue, strong_only, entries_needed)."""
+    strong = role.endswith("!")
+    name = role.rstrip("!")
     need = 1
-    if "*" in role:
-        role, n = role.split("*", 1)
-        need = int(n)
-    if ":" in role:
-        signal, role = role.split(":", 1)
-    roles = ev.get(signal, {})
-    w = roles.get(role, 0.0)
-    if strong_only and w < STRONG:
-        return 0.0
-    if need > 1 and roles.get(role + "#", 0.0) < need:
-        return 0.0
-    return w
+    if "*" in name:
+        name, k = name.split("*", 1)
+        need = int(k)
+    signal, cue = name.split(":", 1) if ":" in name else (label, name)
+    return signal, cue, strong, need
 
 
 NEGATION = "negation"
@@ -66,15 +41,20 @@ _NEG_BEFORE = 12  # a negation covers cues up to this many key characters after 
 _NEG_AFTER = 1  # ... and a cue it directly follows ("selger ikke")
 
 
+# cues a negation can cancel: acts (selling, fighting, filming), not things. «ikke ekte
+# godteri», «ikke tobakk 😉», «ikke ring» clarify a code word rather than deny the act.
+NEGATABLE_CUES = frozenset({"sale", "dealer", "fight_call", "conflict", "media", "violence", "humiliation"})
+
+
 def negated_labels(hits: Iterable[tuple]) -> set[str]:
-    """Labels with a cue that a negation stands next to (negation covers what it stands by)."""
+    """Labels with an act cue that a negation stands next to (negation covers what it stands by)."""
     hits = list(hits)
     negs = [(a, b) for e, _f, a, b in hits if e.signal == CONTEXT and e.cue == NEGATION]
     if not negs:
         return set()
     out = set()
     for e, _f, a, b in hits:
-        if e.signal == CONTEXT or e.signal in out:
+        if e.signal == CONTEXT or e.signal in out or e.cue not in NEGATABLE_CUES:
             continue
         for na, nb in negs:
             if 0 <= a - nb <= _NEG_BEFORE or 0 <= na - b <= _NEG_AFTER:
@@ -83,38 +63,14 @@ def negated_labels(hits: Iterable[tuple]) -> set[str]:
     return out
 
 
-def rule_scores(ev: dict[str, dict[str, float]], rules: dict[str, Rule],
-                labels: Sequence[str], negated: set[str] | None = None) -> list[float]:
-    """Scores in [0, 1] for ``labels`` from cue evidence; >= 0.5 means a rule fired.
-
-    ``negated``: labels whose cues a negation stands next to (see :func:`negated_labels`);
-    when given, negation dampens only those labels. When None, any negation counts.
-    """
-    dampen = rules[CONTEXT].dampen if CONTEXT in rules else {}
-    context = ev.get(CONTEXT, {})
-    scores = []
-    for label in labels:
-        rule = rules.get(label)
-        own = ev.get(label, {})
-        best = 0.0
-        if rule is not None:
-            for combo in rule.combinations:
-                weights = [_role_weight(ev, label, role) for role in combo]
-                if all(w > 0 for w in weights):
-                    best = max(best, 0.5 + 0.5 * sum(weights) / len(weights))
-        if best == 0.0 and own:
-            best = 0.4 * max(v for k, v in own.items() if not k.endswith("#"))  # some evidence, no rule fired: stays below 0.5
-        factor = 1.0
-        for cue in context:
-            if cue == NEGATION and negated is not None and label not in negated:
-                continue
-            factor = min(factor, dampen.get(cue, {}).get(label, 1.0))
-        scores.append(round(best * factor, 4))
-    return scores
-
-
 class RuleEngine:
-    """The same rules as :func:`rule_scores`, evaluated with numpy over a whole batch."""
+    """The lexicon's rules, evaluated with numpy over a whole batch of texts.
+
+    Per text and label: the best fired combination scores 0.5 + 0.5 * mean role weight (strong
+    cues 1.0, weak 0.6); with no combination fired, 0.4 * the strongest own cue (below 0.5);
+    then the smallest dampening factor of the context cues present (negation only where it
+    stands next to a cue of that label).
+    """
 
     def __init__(self, lexicon: Lexicon, labels: Sequence[str]):
         self.labels = tuple(labels)
@@ -131,13 +87,7 @@ class RuleEngine:
             for combo in (rule.combinations if rule else ()):
                 roles = []
                 for role in combo:
-                    strong = role.endswith("!")
-                    name = role.rstrip("!")
-                    need = 1
-                    if "*" in name:
-                        name, k = name.split("*", 1)
-                        need = int(k)
-                    signal, cue = name.split(":", 1) if ":" in name else (label, name)
+                    signal, cue, strong, need = parse_role(role, label)
                     idx = self.role_index.get((signal, cue))
                     roles.append((-1 if idx is None else idx, strong, need))
                 parsed.append(roles)
@@ -236,9 +186,8 @@ class LexiconModel:
         return self
 
     def scores_from_hits(self, hits: Sequence[tuple]) -> list[float]:
-        """Rule scores from matcher hits ``(entry, form, key_start, key_end)``."""
-        return rule_scores(cue_evidence(h[0] for h in hits), self.lexicon_.rules, self.labels,
-                           negated_labels(hits))
+        """Rule scores for one text from matcher hits ``(entry, form, key_start, key_end)``."""
+        return self.engine_.scores([list(hits)])[0].tolist()
 
     @property
     def engine_(self) -> RuleEngine:

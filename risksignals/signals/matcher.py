@@ -114,24 +114,30 @@ _COLOURS = {
 }
 
 
-def highlight_html(text: str, matches: "list[Match]") -> str:
-    """HTML for ``text`` with each match in a ``<mark>`` whose title explains it."""
-    spans = sorted(((m.start, m.end, m) for m in matches), key=lambda t: (t[0], -t[1]))
+def _default_mark(m: "Match", inner: str) -> str:
+    title = f"{m.signal} / {m.cue} ({m.strength}): {m.meaning_nb} | {m.meaning_en}"
+    if m.literal:
+        title += f" | ofte uskyldig: {m.literal}"
+    colour = _COLOURS.get(m.signal, "#e0e0e0")
+    return (f'<mark class="rs-{html.escape(m.signal)}" style="background:{colour}" '
+            f'title="{html.escape(title)}" data-entry="{html.escape(m.entry_id)}">{inner}</mark>')
+
+
+def highlight_html(text: str, matches: "list[Match]", *, mark=_default_mark, keep=None) -> str:
+    """HTML for ``text`` with each match in a ``<mark>`` that explains it.
+
+    ``mark(match, escaped_inner_html)`` renders one mark; ``keep(match)`` filters matches.
+    Overlapping evidence: the first (longest) match is shown.
+    """
+    chosen = [m for m in matches if keep is None or keep(m)]
+    spans = sorted(((m.start, m.end, m) for m in chosen), key=lambda t: (t[0], -t[1]))
     out: list[str] = []
     pos = 0
     for start, end, m in spans:
-        if start < pos:  # overlapping evidence: the first (longest) one is shown
+        if start < pos:
             continue
         out.append(html.escape(text[pos:start]))
-        title = f"{m.signal} / {m.cue} ({m.strength}): {m.meaning_nb} | {m.meaning_en}"
-        if m.literal:
-            title += f" | ofte uskyldig: {m.literal}"
-        colour = _COLOURS.get(m.signal, "#e0e0e0")
-        out.append(
-            f'<mark class="rs-{html.escape(m.signal)}" style="background:{colour}" '
-            f'title="{html.escape(title)}" data-entry="{html.escape(m.entry_id)}">'
-            f"{html.escape(text[start:end])}</mark>"
-        )
+        out.append(mark(m, html.escape(text[start:end])))
         pos = end
     out.append(html.escape(text[pos:]))
     return "".join(out).replace("\n", "<br>")
