@@ -314,9 +314,16 @@ def scrub_series(texts: pd.Series, report: ScrubReport | None = None) -> pd.Seri
         docs_of = {name: [bisect_right(starts, m.start()) - 1 for m in _whole_doc(gate).finditer(joined)]
                    for name, gate in _GATES.items()}
         for kind, pattern, gate, level in _STEPS:
+            docs = docs_of[gate]
+            if not docs:
+                continue
             repl = _repl_for(kind, level, counts)
-            for d in docs_of[gate]:
-                current[d] = pattern.sub(repl, current[d])
+            # one pass over the gated texts joined (no pattern can match across the separator)
+            done = pattern.sub(repl, _BATCH_JOIN.join(current[d] for d in docs)).split(_BATCH_JOIN)
+            if len(done) != len(docs):  # pragma: no cover - defensive
+                done = [pattern.sub(repl, current[d]) for d in docs]
+            for d, t in zip(docs, done):
+                current[d] = t
     changed = sum(out[i] != values[i] for i in odd)
     for i, t in zip(idx, current):
         changed += t != values[i]

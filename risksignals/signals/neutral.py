@@ -11,11 +11,13 @@ bror" to a message or swapping Ola for Mohammed cannot change a prediction.
 
 from __future__ import annotations
 
+import re
 import tomllib
+from bisect import bisect_right
 from functools import lru_cache
 from importlib import resources
 
-import re
+import regex
 
 from risksignals.signals.normalize import matching_key
 
@@ -106,6 +108,8 @@ def _protected() -> frozenset[str]:
 _CANDIDATE = re.compile(r"(?<=[\s,(«\"'])[^\W\d_]+(?:-[^\W\d_]+)?")
 _WORDS = re.compile(r"[^\W\d_]{2,}")
 _SENTENCE_END = set(".!?…\n")
+# a capitalised word where a name could stand; consumes the rest of the text (one hit per text)
+_MAYBE_NAME = regex.compile(r"(?<=[\s,(«\"'])\p{Lu}\p{Ll}[^\ue000]*")
 
 
 @lru_cache(maxsize=65536)
@@ -182,4 +186,15 @@ def model_keys(texts) -> list[str]:
     """``[model_key(t) for t in texts]`` for a whole batch (much faster)."""
     from risksignals.signals.normalize import matching_keys
 
-    return neutralise_many(matching_keys([mask_capitalised_names(t) for t in texts]))
+    texts = list(texts)
+    # only texts with a capitalised word after a space or punctuation can hold a name to mask
+    joined = "\n\ue000\n".join(texts)
+    starts, at = [], 0
+    for t in texts:
+        starts.append(at)
+        at += len(t) + 3
+    masked = list(texts)
+    for m in _MAYBE_NAME.finditer(joined):
+        i = bisect_right(starts, m.start()) - 1
+        masked[i] = mask_capitalised_names(texts[i])
+    return neutralise_many(matching_keys(masked))
