@@ -82,16 +82,17 @@ def classify_file(path: str | os.PathLike, output: str | os.PathLike, *, text_co
         raise InputError("--chunksize must be at least 1")
     if Path(output).resolve() == Path(path).resolve():
         raise InputError("output would overwrite the input file; choose another --output")
+    jobs = auto_jobs(path) if jobs is None else max(1, jobs)
+    if isinstance(model, Detector):
+        jobs = 1
+    if jobs > 1:
+        chunksize = min(chunksize, 5_000)  # smaller chunks keep all workers busy to the end
     chunks = read_chunks(path, chunksize=chunksize, fmt=fmt)
     first = next(chunks)
     if text_column not in first.columns:
         cols = ", ".join(map(str, first.columns)) or "(none)"
         raise InputError(f"column '{text_column}' not found in {path}; columns are: {cols}")
-    jobs = auto_jobs(path) if jobs is None else max(1, jobs)
-    if isinstance(model, Detector):
-        detector, jobs = model, 1
-    else:
-        detector = load_detector(model, lexicon_files)
+    detector = model if isinstance(model, Detector) else load_detector(model, lexicon_files)
     summary = BatchSummary(output=str(output), model=detector.name)
     writer = ChunkWriter(output)
 

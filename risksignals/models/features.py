@@ -208,12 +208,13 @@ class Featurizer:
         return self
 
     def transform(self, keys: Sequence[str], hits: Sequence[Iterable]) -> sparse.csr_matrix:
-        counts = self.ngrams.counts(keys)
-        counts.data = 1 + np.log(counts.data)  # sublinear tf
-        tfidf = counts.multiply(self.idf_[None, :]).tocsr()
-        norms = np.sqrt(np.asarray(tfidf.multiply(tfidf).sum(axis=1)).ravel())
+        tfidf = self.ngrams.counts(keys)
+        # sublinear tf * idf, then L2-normalised rows, all in place on the CSR data
+        tfidf.data = (1 + np.log(tfidf.data)) * self.idf_[tfidf.indices]
+        rows = np.repeat(np.arange(tfidf.shape[0]), np.diff(tfidf.indptr))
+        norms = np.sqrt(np.bincount(rows, weights=tfidf.data.astype(np.float64) ** 2, minlength=tfidf.shape[0]))
         norms[norms == 0] = 1
-        tfidf = sparse.diags(1 / norms).dot(tfidf)
+        tfidf.data = (tfidf.data / norms[rows]).astype(np.float32)
         dense = self.lex.transform(hits) * self.lexicon_weight
         return sparse.hstack([tfidf, sparse.csr_matrix(dense)], format="csr", dtype=np.float32)
 
