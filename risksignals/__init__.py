@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from risksignals.datasets import load_examples
     from risksignals.errors import RisksignalsError
     from risksignals.signals.detector import Detector
-    from risksignals.trends import trends
+    from risksignals.prevalence import trends
 
 
 def scan(text: str, *, lexicon: Any = None):
@@ -43,7 +43,7 @@ def __getattr__(name: str) -> Any:
 
         return Detector
     if name == "trends":
-        from risksignals.trends import trends
+        from risksignals.prevalence import trends
 
         return trends
     if name == "load_examples":

@@ -124,7 +124,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_trends(args: argparse.Namespace) -> int:
-    from risksignals.trends import trends_command
+    from risksignals.prevalence import trends_command
 
     print(trends_command(args), file=sys.stderr)
     return 0

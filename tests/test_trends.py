@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from risksignals.errors import InputError
-from risksignals.trends import (ALL_GROUPS, Rates, adjusted_prevalence, plot_trends, suppress, trends,
+from risksignals.prevalence import (ALL_GROUPS, Rates, adjusted_prevalence, plot_trends, suppress, trends,
                                 wilson_interval)
 
 
@@ -117,3 +117,10 @@ def test_trends_cli_writes_csv_and_plot(tmp_path, capsys):
     assert png.stat().st_size > 10_000
     assert main(["trends", str(src), "--text-column", "text", "--date-column", "date",
                  "--output", str(out), "--min-cell", "2"]) == 2
+
+
+def test_trends_is_the_function_on_the_package_even_after_importing_the_module():
+    import risksignals
+    import risksignals.prevalence  # noqa: F401
+
+    assert callable(risksignals.trends) and risksignals.trends.__name__ == "trends"

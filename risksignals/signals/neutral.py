@@ -19,7 +19,7 @@ from importlib import resources
 
 import regex
 
-from risksignals.signals.normalize import matching_key
+from risksignals.signals.normalize import _drop_invisible, matching_key
 
 __all__ = ["neutralise", "neutralise_many", "model_key", "model_keys", "neutral_words", "mask_capitalised_names", "NAME_TOKEN"]
 
@@ -121,6 +121,7 @@ def mask_capitalised_names(text: str) -> str:
     """Replace capitalised words inside sentences by «navn» (skipped for Title Or CAPS text)."""
     if text == text.lower():
         return text
+    text = _drop_invisible(text)  # «O\u200bla» is still the name Ola
     words = _WORDS.findall(text)
     capitalised = sum(w[0].isupper() for w in words)
     if not words or (len(words) >= 3 and capitalised > 0.6 * len(words)):

@@ -1,5 +1,5 @@
-"""Trend statistics: prevalence per period and label, corrected for known errors, with small
-cells suppressed.
+"""Trend statistics (`risksignals trends`, `risksignals.trends()`): prevalence per period and
+label, corrected for known errors, with small cells suppressed.
 
 What the numbers are: the share of *texts in the analysed corpus* that the model flags, per
 period (and coarse group), adjusted for the model's measured error rates. What they are not:
