@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
-
 
 def add_commands(sub, *, lex_help: str, funcs: dict) -> None:
     t = sub.add_parser("train", help="train a model from the shipped corpus or your labelled file")

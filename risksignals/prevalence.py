@@ -22,15 +22,13 @@ counts of young people, incidents or crimes, and never statements about a person
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
-from risksignals.errors import InputError, RisksignalsError
-from risksignals.labels import LABELS
+from risksignals.errors import InputError
 from risksignals.privacy import is_identifier_column
 
 __all__ = ["trends", "adjusted_prevalence", "wilson_interval", "suppress", "plot_trends",

@@ -1,9 +1,6 @@
 """Models: linear and transformer round trips, safe formats, the shipped default offline."""
 
-import json
 import socket
-import zipfile
-from pathlib import Path
 
 import numpy as np
 import pandas as pd

@@ -1,6 +1,5 @@
 """Normaliser: every obfuscation family, emoji variants, and offsets that always map back."""
 
-import unicodedata
 
 import pytest
 from hypothesis import given, settings, strategies as st

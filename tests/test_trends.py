@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from risksignals.errors import InputError
-from risksignals.prevalence import (ALL_GROUPS, Rates, adjusted_prevalence, plot_trends, suppress, trends,
+from risksignals.prevalence import (ALL_GROUPS, Rates, adjusted_prevalence, suppress, trends,
                                 wilson_interval)
 
 

@@ -23,7 +23,7 @@ def write_model_card(result, data_name: str, n_rows: int, labels: Sequence[str],
         f"# Model card: risksignals default model ({result.name})", "",
         "## Model details",
         f"- Kind: {meta.get('kind', result.name)}; labels: {', '.join(labels)} (independent, multi-label).",
-        f"- Decision thresholds (chosen on dev): " + ", ".join(f"{k} {v:.2f}" for k, v in det.thresholds.items()) + ".",
+        "- Decision thresholds (chosen on dev): " + ", ".join(f"{k} {v:.2f}" for k, v in det.thresholds.items()) + ".",
         f"- Trained: {meta.get('trained', 'n/a')} on {meta.get('data', 'n/a')} "
         f"({meta.get('train_rows', 'n/a')} train / {meta.get('dev_rows', 'n/a')} dev texts), seed {meta.get('seed', 'n/a')}.",
         f"- Reproduce: `{meta.get('command', 'risksignals train --model linear --output DIR')}`.",

@@ -239,7 +239,7 @@ def _markdown(results, skipped, table, caps, data_name, n_rows, paths) -> str:
         "# risksignals evaluation report", "",
         f"Data: {data_name} ({n_rows} texts). Models compared: "
         + ", ".join(f"**{r.name}**" for r in results)
-        + (f". Skipped: " + "; ".join(f"{k} ({v})" for k, v in skipped.items()) if skipped else "") + ".", "",
+        + (". Skipped: " + "; ".join(f"{k} ({v})" for k, v in skipped.items()) if skipped else "") + ".", "",
         "Intervals are 95 % bootstrap intervals over texts. A hard negative is a text with no signal "
         "from a slice that probes look-alikes (literal meanings, prevention, news, negation, games, "
         "past events ...); 'hard-neg FP texts' counts those the model flags with any label.", "",

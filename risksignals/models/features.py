@@ -17,7 +17,7 @@ import numpy as np
 import regex
 from scipy import sparse
 
-from risksignals.lexicons import Entry, Lexicon
+from risksignals.lexicons import Lexicon
 
 __all__ = ["HashedNgrams", "LexiconFeatures", "Featurizer"]
 
