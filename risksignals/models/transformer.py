@@ -208,7 +208,7 @@ class TransformerModel:
                 torch.nn.utils.clip_grad_norm_(self.model_.parameters(), 1.0)
                 optim.step()
                 sched.step()
-                running += float(loss) * len(idx)
+                running += loss.item() * len(idx)
                 step += 1
                 if cfg.max_steps is not None and step >= cfg.max_steps:
                     break
