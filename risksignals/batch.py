@@ -50,7 +50,8 @@ _WORKER: Detector | None = None
 
 def _init_worker(model, lexicon_files) -> None:
     global _WORKER
-    _WORKER = load_detector(model, lexicon_files)
+    if _WORKER is None:  # forked workers inherit the parent's loaded detector
+        _WORKER = load_detector(model, lexicon_files)
 
 
 def _work(args):
@@ -111,9 +112,16 @@ def classify_file(path: str | os.PathLike, output: str | os.PathLike, *, text_co
                 account(classify_chunk(chunk, text_column=text_column, detector=detector,
                                        report=summary.scrub, warn=k == 0))
         else:
+            import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
-            with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
+            global _WORKER
+            methods = multiprocessing.get_all_start_methods()
+            context = multiprocessing.get_context("fork" if "fork" in methods else None)
+            if "fork" in methods:
+                _WORKER = detector  # shared copy-on-write with the workers: no reloading there
+                detector.predict_proba(["oppvarming"])  # build lazy tables once, before forking
+            with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, mp_context=context,
                                      initargs=(model, lexicon_files)) as pool:
                 pending: deque = deque()
                 for k, chunk in enumerate(_chain(first, chunks)):
