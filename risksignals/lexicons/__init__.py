@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import tomllib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
@@ -217,6 +218,17 @@ def _read_document(path: Path | Any, origin: str) -> dict[str, Any]:
         raise LexiconError(f"{origin}: not valid {'JSON' if name.endswith('.json') else 'TOML'}: {exc}") from None
 
 
+def _shipped_sources() -> list[tuple[Any, str]]:
+    return [(item, f"risksignals/lexicons/data/{item.name}")
+            for item in sorted(DATA_DIR.iterdir(), key=lambda p: p.name)
+            if item.name.endswith((".toml", ".json"))]
+
+
+@lru_cache(maxsize=1)
+def _shipped() -> "Lexicon":
+    return Lexicon.from_documents([(origin, _read_document(src, origin)) for src, origin in _shipped_sources()])
+
+
 class Lexicon:
     """A validated set of lexicon entries and the rules that combine them.
 
@@ -243,14 +255,15 @@ class Lexicon:
     @classmethod
     def load(cls, paths: Iterable[str | Path] | None = None, *,
              extra: Iterable[str | Path] = ()) -> "Lexicon":
-        """Load lexicon files: the shipped ones (or ``paths``) plus ``extra`` local files."""
-        sources: list[tuple[Any, str]] = []
-        if paths is None:
-            for item in sorted(DATA_DIR.iterdir(), key=lambda p: p.name):
-                if item.name.endswith((".toml", ".json")):
-                    sources.append((item, f"risksignals/lexicons/data/{item.name}"))
-        else:
-            sources.extend((Path(p), str(p)) for p in paths)
+        """Load lexicon files: the shipped ones (or ``paths``) plus ``extra`` local files.
+
+        The shipped lexicon alone is loaded once per process and shared (its matcher too):
+        the detector, the name mask and notebook displays all use the same object.
+        """
+        extra = tuple(extra)
+        if paths is None and not extra:
+            return _shipped()
+        sources = _shipped_sources() if paths is None else [(Path(p), str(p)) for p in paths]
         sources.extend((Path(p), str(p)) for p in extra)
         docs = [(origin, _read_document(src, origin)) for src, origin in sources]
         return cls.from_documents(docs)
@@ -309,9 +322,6 @@ class Lexicon:
         names = [s for s in self.rules if s != CONTEXT]
         order = {label: i for i, label in enumerate(LABELS)}
         return tuple(sorted(names, key=lambda s: (order.get(s, len(order)), s)))
-
-    def by_cue(self, signal: str, cue: str) -> list[Entry]:
-        return [e for e in self.entries if e.signal == signal and e.cue == cue]
 
     @property
     def matcher(self):
