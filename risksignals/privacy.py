@@ -192,14 +192,9 @@ def _eleven(counts: Counter):
     return repl
 
 
-def _count(kind: str, counts: Counter, keep_group: int | None = None, group: str | None = None):
+def _count(kind: str, counts: Counter, keep_group: int | None = None):
     def repl(m: "regex.Match[str]") -> str:
         counts[kind] += 1
-        if group is not None:
-            a, b = m.span(group)
-            s = m.group()
-            o = m.start()
-            return s[: a - o] + PLACEHOLDERS[kind] + s[b - o :]
         if keep_group is not None:
             return m.group(keep_group) + PLACEHOLDERS[kind]
         return PLACEHOLDERS[kind]

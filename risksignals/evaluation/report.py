@@ -107,41 +107,39 @@ def _plots(results: list[ModelResult], y: np.ndarray, labels: Sequence[str], out
     import matplotlib.pyplot as plt
 
     paths = {}
-    fig, axes = plt.subplots(1, len(labels), figsize=(4.2 * len(labels), 3.8), squeeze=False)
-    for j, label in enumerate(labels):
-        ax = axes[0, j]
+
+    def per_label(name: str, xlabel: str, ylabel: str, legend_loc: str, draw) -> None:
+        """One panel per label; ``draw(ax, j, label)`` adds the models' lines."""
+        fig, axes = plt.subplots(1, len(labels), figsize=(4.2 * len(labels), 3.8), squeeze=False)
+        for j, label in enumerate(labels):
+            ax = axes[0, j]
+            draw(ax, j, label)
+            ax.set_title(label)
+            ax.set_xlabel(xlabel)
+            ax.set_ylabel(ylabel)
+            ax.legend(fontsize=8, loc=legend_loc)
+            ax.grid(alpha=0.3)
+        fig.tight_layout()
+        paths[name] = out / f"{name}.png"
+        fig.savefig(paths[name], dpi=110)
+        plt.close(fig)
+
+    def pr(ax, j, label):
         for r in results:
             rec, prec = pr_curve(y[:, j], r.scores[:, j])
             auc = r.metrics["labels"][label]["pr_auc"].value
             ax.step(rec, prec, where="post", label=f"{r.name} (AP {auc:.2f})")
-        ax.set_title(label)
-        ax.set_xlabel("recall")
-        ax.set_ylabel("precision")
         ax.set_ylim(0, 1.02)
-        ax.legend(fontsize=8, loc="lower left")
-        ax.grid(alpha=0.3)
-    fig.tight_layout()
-    paths["pr_curves"] = out / "pr_curves.png"
-    fig.savefig(paths["pr_curves"], dpi=110)
-    plt.close(fig)
 
-    fig, axes = plt.subplots(1, len(labels), figsize=(4.2 * len(labels), 3.8), squeeze=False)
-    for j, label in enumerate(labels):
-        ax = axes[0, j]
+    def reliability(ax, j, label):
         ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1)
         for r in results:
             rows = [row for row in r.calibration[label]["reliability"] if row["n"]]
             ax.plot([row["mean_score"] for row in rows], [row["observed"] for row in rows], marker="o",
                     label=f"{r.name} (ECE {r.calibration[label]['ece']:.3f})")
-        ax.set_title(label)
-        ax.set_xlabel("mean score in bin")
-        ax.set_ylabel("observed share positive")
-        ax.legend(fontsize=8, loc="upper left")
-        ax.grid(alpha=0.3)
-    fig.tight_layout()
-    paths["reliability"] = out / "reliability.png"
-    fig.savefig(paths["reliability"], dpi=110)
-    plt.close(fig)
+
+    per_label("pr_curves", "recall", "precision", "lower left", pr)
+    per_label("reliability", "mean score in bin", "observed share positive", "upper left", reliability)
 
     suites = [r for r in results if r.suite is not None]
     if suites:

@@ -26,7 +26,7 @@ _MIX = np.uint64(0xFF51AFD7ED558CCD)
 _GOLD = np.uint64(0x9E3779B97F4A7C15)
 
 
-def _codes(keys: Sequence[str]) -> tuple[np.ndarray, np.ndarray, str]:
+def _codes(keys: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """Code points of ' key ' for every key joined by NUL, and the doc id of every position."""
     joined = "\x00".join(f" {k} " for k in keys)
     codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
@@ -34,7 +34,7 @@ def _codes(keys: Sequence[str]) -> tuple[np.ndarray, np.ndarray, str]:
     if len(keys):
         lengths[-1] -= 1  # no separator after the last doc
     doc = np.repeat(np.arange(len(keys), dtype=np.int64), lengths)
-    return codes, doc, joined
+    return codes, doc
 
 
 _WORD_LUT: np.ndarray | None = None
@@ -93,7 +93,7 @@ class HashedNgrams:
         n_docs = len(keys)
         if n_docs == 0:
             return sparse.csr_matrix((0, self.n_features), dtype=np.float32)
-        codes, doc, joined = _codes(keys)
+        codes, doc = _codes(keys)
         total = len(codes)
         is_sep = (codes == 0).astype(np.int64)
         sep_cum = np.concatenate([[0], np.cumsum(is_sep)])

@@ -332,10 +332,6 @@ class Matcher:
             )
 
     # -- public -----------------------------------------------------------------------------
-    def find_entries(self, text: str) -> list[tuple["Entry", str]]:
-        """Entries (with the form that hit) found in ``text``; fast, no offsets."""
-        return [(e, f) for e, f, _, _ in self.find_in_key(matching_key(text))]
-
     def scan(self, text: str | NormalisedText) -> Matches:
         """All lexicon matches in ``text``, as :class:`Match` objects on original offsets."""
         norm = text if isinstance(text, NormalisedText) else normalize(text)

@@ -21,7 +21,7 @@ import regex
 
 from risksignals.signals.normalize import _drop_invisible, matching_key
 
-__all__ = ["neutralise", "neutralise_many", "model_key", "model_keys", "neutral_words", "mask_capitalised_names", "NAME_TOKEN"]
+__all__ = ["neutralise", "neutralise_many", "model_key", "model_keys", "mask_capitalised_names", "NAME_TOKEN"]
 
 NAME_TOKEN = "navn"
 _SPACES = re.compile(r" {2,}")
@@ -83,12 +83,6 @@ def _replace_words(s: str, automaton) -> str:
         return s
     out.append(s[pos:])
     return "".join(out)
-
-
-def neutral_words() -> dict[str, str]:
-    """``{key_form: replacement}`` for single words; replacement '' drops the word (and the
-    punctuation right after it, so «wolla, har du» reads like «har du»)."""
-    return dict(_table()[0])
 
 
 @lru_cache(maxsize=1)

@@ -123,8 +123,7 @@ _UNIT_CHARS = re.compile(_UNIT)
 _UNITLIKE = re.compile(r"\d+[^\W\d_]{1,3}|[^\W\d_]{1,3}\d+|\d{2,}.*|.*\d{2,}")
 
 
-def _unleet(m) -> str:
-    word = m.group()
+def _unleet_word(word: str) -> str:
     if word.isalpha() or _UNITLIKE.fullmatch(word):
         return word
     if sum(ch.isalpha() for ch in word) < 2:
@@ -159,7 +158,7 @@ def _unleet_all(s: str) -> str:
         while b < n and _UNIT_CHARS.match(s, b):
             b += 1
         word = s[a:b]
-        new = _unleet(_FakeMatch(word))
+        new = _unleet_word(word)
         if new != word:
             out.append(s[pos:a])
             out.append(new)
@@ -171,14 +170,8 @@ def _unleet_all(s: str) -> str:
     return "".join(out)
 
 
-class _FakeMatch:
-    __slots__ = ("_text",)
-
-    def __init__(self, text: str):
-        self._text = text
-
-    def group(self) -> str:
-        return self._text
+def _unleet(m) -> str:
+    return _unleet_word(m.group())
 
 
 # --- step 7: repeats ------------------------------------------------------------------------
