@@ -132,6 +132,38 @@ def test_obfuscation_alphabet_offsets_are_monotone(text):
         assert 0 <= a < b <= len(text)
 
 
+# -- the compiled steps (C) equal the reference regex steps ---------------------------------
+_TRICKY = list("ab cdeé5031$@€._-*|/·•+~,!  \t\n\u00a0xyzæøå2²١٢_🍫🍁ℹ\ue000A") + ["\u200d", "🏻", "1v1", "s e l g e r"]
+
+
+def _reference_steps(text):
+    from risksignals.signals.normalize import _SUB_STEPS
+
+    for pattern, repl, _fast in _SUB_STEPS:
+        text = pattern.sub(repl, text)
+    return text
+
+
+def _compiled_steps():
+    from risksignals.signals import normalize as n
+
+    if n._key_steps is n._key_steps_py:
+        pytest.fail("the C extension risksignals.signals._keysteps was not built (pip install -e . builds it)")
+    return n._key_steps
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.one_of(st.text(max_size=60), st.lists(st.sampled_from(_TRICKY), max_size=30).map("".join)))
+def test_compiled_key_steps_equal_the_reference(text):
+    assert _compiled_steps()(text) == _reference_steps(text)
+
+
+@pytest.mark.parametrize("text", ["S e l g e r!", "a.b.cd", "a . b . c . d", "x.y.z1", "_5$\u0662xæ", "h4$j", "2@b", "é@3a",
+                                  "g0000d", "1v1", "12a", "ab12", "a1", "€uro", "!!!??", "🍫🍫🍁🍁", "\u2139\u2139", "a__b"])
+def test_compiled_key_steps_edge_cases(text):
+    assert _compiled_steps()(text) == _reference_steps(text)
+
+
 INVISIBLE = set("\u200b\u200c\u2060\ufeff\u00ad\ufe0f\ufe0e") | {chr(c) for c in range(0x1F3FB, 0x1F400)}
 
 

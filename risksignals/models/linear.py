@@ -167,8 +167,7 @@ class LinearModel:
 
     def decision_function_prepared(self, keys: Sequence[str], hits: Sequence) -> np.ndarray:
         self._check_fitted()
-        X = self.featurizer_.transform(keys, hits)
-        return np.asarray(X @ self.coef_.T) + self.intercept_[None, :]
+        return self.featurizer_.decision(keys, hits, self.coef_) + self.intercept_[None, :]
 
     def predict_proba_prepared(self, keys: Sequence[str], hits: Sequence) -> np.ndarray:
         dec = self.decision_function_prepared(keys, hits)

@@ -12,7 +12,10 @@ Two paths compute the same key:
 * :func:`matching_key` skips the bookkeeping (used for batch classification and features).
 
 Both run the same steps with the same compiled patterns and replacement functions, so they
-cannot drift apart; a property-based test checks that they agree on arbitrary Unicode.
+cannot drift apart; a property-based test checks that they agree on arbitrary Unicode. Steps
+5-8 also exist in C (``_keysteps.c``, built by ``pip install``), which :func:`matching_key` and
+:func:`matching_keys` use: these regex passes were the largest cost of batch classification.
+A property-based test checks that the C steps equal the regex steps.
 
 Steps, in order:
 
@@ -115,11 +118,6 @@ _LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "$": "s", "
 _INTERIOR_ONLY = {"$", "@", "€"}
 # words that mix letters with leet characters (pure-letter words need no work)
 _WORDISH = re.compile(rf"(?<![^\W_])(?<![$@€]){_UNIT}*[0-9$@€]{_UNIT}*")
-# a run where no leet character touches a letter is never changed by _unleet (the digits then
-# form a run of two or more, which _UNITLIKE keeps), so the fast path visits only the runs
-# around a letter-leet contact
-_LEET_CONTACT = re.compile(r"[^\W\d_][0-9$@€]|[0-9$@€][^\W\d_]")
-_UNIT_CHARS = re.compile(_UNIT)
 _UNITLIKE = re.compile(r"\d+[^\W\d_]{1,3}|[^\W\d_]{1,3}\d+|\d{2,}.*|.*\d{2,}")
 
 
@@ -139,34 +137,6 @@ def _unleet_word(word: str) -> str:
             out.append(ch)
             continue
         out.append(rep)
-    return "".join(out)
-
-
-def _unleet_all(s: str) -> str:
-    """Fast path of the leetspeak step over a whole (batch) string."""
-    out: list[str] = []
-    pos = 0
-    last_end = -1
-    for m in _LEET_CONTACT.finditer(s):
-        a = m.start()
-        if a < last_end:
-            continue
-        while a > 0 and _UNIT_CHARS.match(s, a - 1):
-            a -= 1
-        b = m.end()
-        n = len(s)
-        while b < n and _UNIT_CHARS.match(s, b):
-            b += 1
-        word = s[a:b]
-        new = _unleet_word(word)
-        if new != word:
-            out.append(s[pos:a])
-            out.append(new)
-            pos = b
-        last_end = b
-    if not out:
-        return s
-    out.append(s[pos:])
     return "".join(out)
 
 
@@ -230,12 +200,25 @@ class NormalisedText:
 _SUB_STEPS: list[tuple["regex.Pattern[str]", Repl, "Repl | str"]] = [
     (_SEPARATED, _join_units, _join_units),
     (_SPACED, _join_units, _join_units),
-    (_WORDISH, _unleet, _unleet_all),
+    (_WORDISH, _unleet, _unleet),
     (_REPEAT_LETTERS, _first, r"\1"),
     (_REPEAT_PICTS, _first, r"\1"),
     (_REPEAT_PUNCT, _first, r"\1"),
     (_SPACE, _one_space, " "),
 ]
+
+
+def _key_steps_py(s: str) -> str:
+    """Steps 5-8 with the patterns above (the reference implementation)."""
+    for pattern, _repl, fast in _SUB_STEPS:
+        s = pattern.sub(fast, s)
+    return s
+
+
+try:  # the same steps compiled (setup.py builds it; a test checks it equals the reference)
+    from risksignals.signals._keysteps import key_steps as _key_steps
+except ImportError:  # pragma: no cover - no C compiler at install time
+    _key_steps = _key_steps_py
 
 
 def _nfkc_clusters(s: str) -> list[str]:
@@ -252,9 +235,7 @@ def matching_key(text: str) -> str:
     if not unicodedata.is_normalized("NFKC", s):  # casefolding can leave decomposed letters
         s = "".join(_nfkc_clusters(s))
     s = _unhomoglyph(s)
-    for pattern, _repl, fast in _SUB_STEPS:
-        s = fast(s) if fast is _unleet_all else pattern.sub(fast, s)
-    return s.strip(" ")
+    return _key_steps(s).strip(" ")
 
 
 _SEP = "\ue000"  # a private-use character: never changed by any step, never part of a word
@@ -290,9 +271,7 @@ def matching_keys(texts: Sequence[str]) -> list[str]:
         if not unicodedata.is_normalized("NFKC", s):
             s = _SEP.join(p if unicodedata.is_normalized("NFKC", p) else "".join(_nfkc_clusters(p))
                           for p in s.split(_SEP))
-        s = _unhomoglyph(s)
-        for pattern, _repl, fast in _SUB_STEPS:
-            s = fast(s) if fast is _unleet_all else pattern.sub(fast, s)
+        s = _key_steps(_unhomoglyph(s))
         parts = s.split(_SEP)
         if len(parts) != len(batch_idx):  # pragma: no cover - defensive: fall back per text
             parts = [matching_key(texts[i]) for i in batch_idx]
