@@ -70,7 +70,7 @@ _HANDLE_PATTERNS = [
     (regex.compile(rf"\b{_PLATFORM}[ \t]+@{_H}", regex.IGNORECASE), STRONG),
     (regex.compile(rf"\b{_PLATFORM}[ \t]+{_H}", regex.IGNORECASE), STRICT),
     # min er X / X på insta: only handle-shaped words (digits, '_' or '.')   (strict)
-    (regex.compile(rf"\b(?:min|mi|mitt)\s+(?:er|e)\s+@?{_H}", regex.IGNORECASE), STRICT),
+    (_MIN_ER := regex.compile(rf"\b(?:min|mi|mitt)\s+(?:er|e)\s+@?{_H}", regex.IGNORECASE), STRICT),
     (regex.compile(rf"(?<![\p{{L}}0-9._@-])@?{_H}\s+(?:på|on)\s+{_PLATFORM}\b", regex.IGNORECASE), STRICT),
 ]
 _AT_HANDLE = regex.compile(r"(?<![\w@<.])@(?P<handle>[\p{L}0-9_][\p{L}0-9._]{1,30})(?<!\.)")
@@ -222,20 +222,20 @@ _GATES = {
     "at": re.compile(r"@|\[at\]|\(at\)"),
     "url": re.compile(r"https?://|www\.|\.(?:no|com|net|org|io|me|app|gg|tv|ly|be|to|link|info|se|dk)\b"),
     "platform": re.compile(r"\b(?:snap\w*|sc|insta\w*|ig|tiktok|tt|telegram|tg|wickr|kik|discord|x|twitter)\b"),
-    "min": re.compile(r"\bmi(?:n|tt)?\b"),
+    "min": re.compile(r"\bmi(?:n|tt)?\s+e"),  # "min er X" / "mitt e X"
     "digits5": re.compile(r"\d{5}"),
     "vipps": re.compile("vipps"),
-    "digits2": re.compile(r"\d\d"),
+    "digits8": re.compile(r"\d(?:[\s.-]?\d){7}"),  # every phone number has 8 digits, single separators
 }
 # (kind, pattern, gate, level), in the order they run
 _STEPS = [
     ("email", _EMAIL, "at", None),
     ("url", _URL, "url", None),
-    *[("handle", pattern, "min" if k == 5 else "platform", level) for k, (pattern, level) in enumerate(_HANDLE_PATTERNS)],
+    *[("handle", pattern, "min" if pattern is _MIN_ER else "platform", level) for pattern, level in _HANDLE_PATTERNS],
     ("handle", _AT_HANDLE, "at", STRONG),
     ("fnr", _ELEVEN, "digits5", None),
     ("vipps", _VIPPS, "vipps", None),
-    ("phone", _PHONE, "digits2", None),
+    ("phone", _PHONE, "digits8", None),
 ]
 
 
@@ -301,9 +301,10 @@ def scrub_series(texts: pd.Series, report: ScrubReport | None = None) -> pd.Seri
     idx = [i for i in idx if "\ue000" not in values[i]]
     current = [values[i] for i in idx]
     if current:
-        joined = _BATCH_JOIN.join(current).lower()
+        lowered = [t.lower() for t in current]  # lower() can change a text's length (İ)
+        joined = _BATCH_JOIN.join(lowered)
         starts, at = [], 0
-        for t in current:
+        for t in lowered:
             starts.append(at)
             at += len(t) + len(_BATCH_JOIN)
         docs_of = {name: [bisect_right(starts, m.start()) - 1 for m in _whole_doc(gate).finditer(joined)]

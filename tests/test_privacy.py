@@ -90,6 +90,14 @@ def test_report_counts_kinds_never_values():
     assert "91234567" not in str(report) and "emmaxo" not in str(report)
 
 
+def test_batch_scrubbing_equals_per_text_when_lowercasing_changes_length():
+    # "İ".lower() is two characters: the batch gates must still find the right texts
+    texts = ["İ" * 40, "ring meg på 912 34 567", "İstanbul snap: kul_gutt99", "mitt e tobbe_99", "hei"]
+    batch = scrub_series(pd.Series(texts)).tolist()
+    assert batch == [scrub(t)[0] for t in texts]
+    assert "912 34 567" not in batch[1] and "kul_gutt99" not in batch[2] and "tobbe_99" not in batch[3]
+
+
 @pytest.mark.parametrize("name", ["author", "User", "username", "user_id", "Author Name", "screenName",
                                   "phone", "tlf", "E-post", "email", "handle", "navn", "avsender", "fnr"])
 def test_identifier_columns_are_recognised(name):

@@ -82,6 +82,89 @@ def needs_digit(pattern: str) -> bool:
     return seq_needs(tree)
 
 
+_COMMON_CHARS = frozenset(" ,.-!?:'")
+
+
+def required_literals(pattern: str) -> frozenset[str] | None:
+    """Strings of which every match of ``pattern`` contains at least one, chosen to be rare
+    enough to skip texts by (so a pattern runs only on texts holding one); None when the
+    pattern cannot be analysed or has no such set. Used like :func:`needs_digit`."""
+    try:
+        from re import _parser as sre_parse  # Python >= 3.11
+    except ImportError:  # pragma: no cover
+        import sre_parse  # type: ignore[no-redef]
+    try:
+        tree = sre_parse.parse(pattern)
+    except Exception:
+        return None
+    if tree.state.flags & 2:  # re.IGNORECASE: literals would not be literal
+        return None
+
+    def quality(lits: frozenset[str]) -> int:
+        """Higher is rarer; 0: not worth gating by."""
+        worst = 99
+        for lit in lits:
+            if len(lit) >= 3:
+                worst = min(worst, len(lit))
+            elif len(lit) == 1 and not lit.isalnum() and lit not in _COMMON_CHARS:
+                worst = min(worst, 3)
+            else:
+                return 0
+        return worst if lits else 0
+
+    def item(op, av) -> frozenset[str] | None:
+        name = str(op)
+        if name == "LITERAL":
+            return frozenset([chr(av)])
+        if name == "IN":
+            if all(str(sub_op) == "LITERAL" for sub_op, _ in av):
+                return frozenset(chr(sub_av) for _, sub_av in av)
+            return None
+        if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            lo, _hi, sub = av
+            return seq(sub) if lo >= 1 else None
+        if name == "SUBPATTERN":
+            if av[1]:  # inline flags inside the group
+                raise ValueError(pattern)
+            return seq(av[-1])
+        if name == "ATOMIC_GROUP":
+            return seq(av)
+        if name == "BRANCH":
+            out: set[str] = set()
+            for branch in av[1]:
+                lits = seq(branch)
+                if lits is None:
+                    return None
+                out |= lits
+            return frozenset(out)
+        return None
+
+    def seq(items) -> frozenset[str] | None:
+        candidates: list[frozenset[str]] = []
+        run = ""
+        for op, av in items:
+            if str(op) == "LITERAL":
+                run += chr(av)
+                continue
+            if run:
+                candidates.append(frozenset([run]))
+                run = ""
+            lits = item(op, av)
+            if lits is not None:
+                candidates.append(lits)
+        if run:
+            candidates.append(frozenset([run]))
+        if not candidates:
+            return None
+        return max(candidates, key=quality)
+
+    try:
+        best = seq(tree)
+    except ValueError:
+        return None
+    return best if best and quality(best) else None
+
+
 @dataclass(frozen=True)
 class Match:
     """One piece of evidence: a lexicon entry found at ``text[start:end]`` of the original."""
@@ -215,9 +298,20 @@ class Matcher:
         if self._has_others:
             self._others.make_automaton()
         self._patterns: list[tuple["Entry", str, "regex.Pattern[str]", bool]] = []
+        # patterns run only on texts holding a digit (needs_digit) and one of their required
+        # literals (required_literals), found for all patterns in one automaton pass
+        self._anchors = ahocorasick.Automaton()
+        anchored: dict[str, list[int]] = {}
         for entry in lexicon.entries:
             for pattern in entry.patterns:
+                for lit in required_literals(pattern) or ():
+                    anchored.setdefault(lit, []).append(len(self._patterns))
                 self._patterns.append((entry, pattern, regex.compile(pattern), needs_digit(pattern)))
+        for lit, ids in anchored.items():
+            self._anchors.add_word(lit, ids)
+        self._anchored = frozenset(i for ids in anchored.values() for i in ids)
+        if anchored:
+            self._anchors.make_automaton()
         self.timeouts = 0
 
     # -- key-level search (no offsets) -----------------------------------------------------
@@ -284,18 +378,22 @@ class Matcher:
                         hits[doc].append((entry, form, ks, ke))
         if not self._patterns:
             return hits
-        # patterns that need a digit scan only the texts that have one
-        digit_docs = [i for i, k in enumerate(keys) if _HAS_DIGIT.search(k)]
-        digit_joined = _BATCH_JOIN.join(keys[i] for i in digit_docs)
-        digit_starts, at = [], 0
-        for i in digit_docs:
-            digit_starts.append(at)
-            at += len(keys[i]) + len(_BATCH_JOIN)
-        for entry, pattern, compiled, digit_only in self._patterns:
-            if digit_only:
-                text, offsets, docs = digit_joined, digit_starts, digit_docs
+        # gates: a pattern scans only the texts that can hold a match
+        has_digit = [i for i, k in enumerate(keys) if _HAS_DIGIT.search(k)]
+        anchored: dict[int, set[int]] = {i: set() for i in self._anchored}
+        if anchored:
+            for end, ids in self._anchors.iter(joined):
+                doc = bisect_right(starts, end) - 1
+                for i in ids:
+                    anchored[i].add(doc)
+        all_docs = (joined, starts, None)
+        digit_docs = self._sub_batch(keys, has_digit)
+        for pid, (entry, pattern, compiled, digit_only) in enumerate(self._patterns):
+            if pid in anchored:
+                docs = anchored[pid].intersection(has_digit) if digit_only else anchored[pid]
+                text, offsets, docs = self._sub_batch(keys, sorted(docs))
             else:
-                text, offsets, docs = joined, starts, None
+                text, offsets, docs = digit_docs if digit_only else all_docs
             if not text:
                 continue
             try:
@@ -311,6 +409,15 @@ class Matcher:
                     doc = docs[k] if docs is not None else k
                     hits[doc].append((entry, pattern, a - offsets[k], b - offsets[k]))
         return hits
+
+    @staticmethod
+    def _sub_batch(keys: Sequence[str], docs: list[int]) -> tuple[str, list[int], list[int]]:
+        """The keys ``docs`` joined, with each one's offset in the joined text."""
+        offsets, at = [], 0
+        for i in docs:
+            offsets.append(at)
+            at += len(keys[i]) + len(_BATCH_JOIN)
+        return _BATCH_JOIN.join(keys[i] for i in docs), offsets, docs
 
     def _patterns_one_by_one(self, compiled, entry, pattern, keys):
         out = []
