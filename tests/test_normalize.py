@@ -164,6 +164,16 @@ def test_compiled_key_steps_edge_cases(text):
     assert _compiled_steps()(text) == _reference_steps(text)
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=60))
+def test_compiled_words_only_equals_the_reference(text):
+    from risksignals.signals import matcher
+
+    if matcher._words_only is matcher._words_only_py:
+        pytest.fail("the C extension risksignals.signals._keysteps was not built")
+    assert matcher._words_only(text) == matcher._words_only_py(text)
+
+
 INVISIBLE = set("\u200b\u200c\u2060\ufeff\u00ad\ufe0f\ufe0e") | {chr(c) for c in range(0x1F3FB, 0x1F400)}
 
 

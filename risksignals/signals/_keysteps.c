@@ -252,7 +252,26 @@ static PyObject *key_steps(PyObject *self, PyObject *arg) {
     return res;
 }
 
+/* re.sub(r"\W", " ", s): every character that is not a letter, digit or '_' becomes a space */
+static PyObject *words_only(PyObject *self, PyObject *arg) {
+    if (!PyUnicode_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "words_only() needs a str");
+        return NULL;
+    }
+    Py_ssize_t n = PyUnicode_GetLength(arg);
+    ch_t *a = PyUnicode_AsUCS4Copy(arg);
+    if (a == NULL) return NULL;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (a[i] != '_' && !is_alnum(a[i])) a[i] = ' ';
+    Py_END_ALLOW_THREADS
+    PyObject *res = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, a, n);
+    PyMem_Free(a);
+    return res;
+}
+
 static PyMethodDef methods[] = {
+    {"words_only", words_only, METH_O, "re.sub(r'\\W', ' ', s), in C."},
     {"key_steps", key_steps, METH_O,
      "Steps 5-8 of the matching key (separators, spaced letters, leetspeak, repeats, spaces)."},
     {NULL, NULL, 0, NULL},

@@ -195,16 +195,27 @@ class ClassifiedFrame(pd.DataFrame):
 
 def _evidence(key: str, hits: list) -> str:
     """Matched forms with their signal; a hit inside a longer hit of the same signal is left out."""
-    seen: list[str] = []
-    kept: list[tuple[str, int, int]] = []
-    for entry, _form, ks, ke in sorted(hits, key=lambda h: (h[2], -h[3])):
-        if any(sig == entry.signal and a <= ks and ke <= b for sig, a, b in kept):
-            continue
-        kept.append((entry.signal, ks, ke))
-        item = f"{key[ks:ke]} [{entry.signal}]"
-        if item not in seen:
-            seen.append(item)
+    if not hits:
+        return ""
+    if len(hits) == 1:
+        entry, _form, ks, ke = hits[0]
+        return f"{key[ks:ke]} [{entry.signal}]"
+    kept: dict[str, list[tuple[int, int]]] = {}
+    seen: dict[str, None] = {}  # an ordered set
+    for entry, _form, ks, ke in sorted(hits, key=_by_span):
+        signal = entry.signal
+        spans = kept.setdefault(signal, [])
+        for a, b in spans:
+            if a <= ks and ke <= b:
+                break
+        else:
+            spans.append((ks, ke))
+            seen[f"{key[ks:ke]} [{signal}]"] = None
     return "; ".join(seen)
+
+
+def _by_span(hit: tuple) -> tuple[int, int]:
+    return hit[2], -hit[3]
 
 
 def classify_chunk(df: pd.DataFrame, *, text_column: str, detector: Detector,

@@ -8,6 +8,7 @@ key with a timeout, so a bad pattern cannot hang a batch. Batches are matched in
 from __future__ import annotations
 
 import html
+import re
 import warnings
 from bisect import bisect_right
 from dataclasses import dataclass
@@ -28,7 +29,17 @@ _BATCH_SEP = "\ue000"
 _BATCH_JOIN = "\n\ue000\n"  # '.' does not match a line break, and nothing matches the separator
 _HAS_DIGIT = regex.compile(r"\d")
 _WORD_FORM = regex.compile(r"[\p{L}\p{N}_]+(?: [\p{L}\p{N}_]+)*")
-_NON_WORD = regex.compile(r"[^\p{L}\p{N}_]")
+_NON_WORD = re.compile(r"\W")  # the complement of _is_word
+
+
+def _words_only_py(s: str) -> str:
+    return _NON_WORD.sub(" ", s)
+
+
+try:  # the same in C (a test checks that they agree)
+    from risksignals.signals._keysteps import words_only as _words_only
+except ImportError:  # pragma: no cover - no C compiler at install time
+    _words_only = _words_only_py
 
 
 def _is_word(ch: str) -> bool:
@@ -342,7 +353,7 @@ class Matcher:
             at += len(k) + len(_BATCH_JOIN)
         n = len(joined)
         if self._has_words:
-            spaced = " " + _NON_WORD.sub(" ", joined) + " "  # same offsets, shifted by one
+            spaced = " " + _words_only(joined) + " "  # same offsets, shifted by one
             for end, (length, prefix, items) in self._words.iter(spaced):
                 start = end - length + 1  # the leading space, in spaced = the start in joined
                 doc = bisect_right(starts, start) - 1

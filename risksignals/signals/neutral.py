@@ -125,11 +125,15 @@ def mask_capitalised_names(text: str) -> str:
     pos = 0
     for m in _CANDIDATE.finditer(text):
         word = m.group()
-        head = word.split("-", 1)[0]
-        if len(head) < 2 or not head[0].isupper() or head[1:] != head[1:].lower():
+        if not word[0].isupper():
             continue
-        before = text[: m.start()].rstrip(" \t")
-        if not before or before[-1] in _SENTENCE_END:
+        head = word.split("-", 1)[0]
+        if len(head) < 2 or head[1:] != head[1:].lower():
+            continue
+        j = m.start() - 1
+        while j >= 0 and text[j] in " \t":
+            j -= 1
+        if j < 0 or text[j] in _SENTENCE_END:
             continue  # sentence-initial: a capital there says nothing
         if _word_key(word) in protected:
             continue
