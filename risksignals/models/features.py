@@ -71,9 +71,12 @@ def _word_spans(codes: np.ndarray) -> np.ndarray:
 
 
 def _bucket(h: np.ndarray, salt: int, bits: int) -> np.ndarray:
+    """Bucket of each hash (works in place on ``h``, which must be a temporary)."""
     with np.errstate(over="ignore"):
-        h = (h ^ (np.uint64(salt) * _GOLD)) * _MIX
-    return (h >> np.uint64(64 - bits)).astype(np.int64)
+        np.bitwise_xor(h, np.uint64(salt) * _GOLD, out=h)
+        np.multiply(h, _MIX, out=h)
+    np.right_shift(h, np.uint64(64 - bits), out=h)
+    return h.view(np.int64)  # below 2**bits: the same numbers
 
 
 def _csr_from_row_sorted(rows: list[np.ndarray], cols: list[np.ndarray], n_docs: int,
@@ -91,7 +94,8 @@ def _csr_from_row_sorted(rows: list[np.ndarray], cols: list[np.ndarray], n_docs:
     offset = indptr[:-1].copy()  # where the next block's entries of each row go
     for r, c, counts in zip(rows, cols, per_block):
         first = np.cumsum(counts) - counts  # index of each row's first entry in this block
-        dest = offset[r] + (np.arange(len(r)) - first[r])
+        dest = (offset - first)[r]
+        dest += np.arange(len(r))
         indices[dest] = c
         offset += counts
     small = indptr[-1] < np.iinfo(np.int32).max
@@ -121,20 +125,21 @@ class HashedNgrams:
             return sparse.csr_matrix((0, self.n_features), dtype=np.float32)
         codes, doc = _codes(keys)
         total = len(codes)
-        is_sep = (codes == 0).astype(np.int64)
-        sep_cum = np.concatenate([[0], np.cumsum(is_sep)])
+        sep_cum = np.zeros(total + 1, dtype=np.int32)
+        np.cumsum(codes == 0, out=sep_cum[1:])
         rows, cols = [], []
         lo, hi = self.char_range
-        for n in range(lo, hi + 1):
+        h = codes.copy()  # the hash of the n-gram starting at each position, for n = 1, 2, ...
+        for n in range(1, hi + 1):
             m = total - n + 1
             if m <= 0:
+                break
+            if n > 1:
+                with np.errstate(over="ignore"):
+                    h = h[:m] * _P + codes[n - 1 :]
+            if n < lo:
                 continue
-            starts = np.arange(m)
-            ok = (sep_cum[starts + n] - sep_cum[starts]) == 0
-            h = np.zeros(m, dtype=np.uint64)
-            with np.errstate(over="ignore"):
-                for k in range(n):
-                    h = h * _P + codes[k : k + m]
+            ok = sep_cum[n:] == sep_cum[:m]  # no separator inside the n-gram
             rows.append(doc[:m][ok])
             cols.append(_bucket(h[ok], n, self.bits))
         # word n-grams: token hashes from prefix sums of code points
