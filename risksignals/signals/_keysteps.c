@@ -57,60 +57,52 @@ static Py_ssize_t join_units(const ch_t *s, Py_ssize_t a, Py_ssize_t b, ch_t *ou
     return o;
 }
 
-/* (?<![^\W_])U(?:\s?S\s?U){2,}(?![^\W_]) */
-static Py_ssize_t step_separated(const ch_t *s, Py_ssize_t n, ch_t *out) {
-    Py_ssize_t o = 0, i = 0;
-    while (i < n) {
-        if (is_unit(s[i]) && (i == 0 || !is_alnum(s[i - 1]))) {
-            Py_ssize_t j = i + 1, groups = 0, prev_end = -1, end = -1;
-            for (;;) {
-                Py_ssize_t k = j;
-                if (k < n && is_space(s[k]) && k + 1 < n && is_sep(s[k + 1])) k += 2;
-                else if (k < n && is_sep(s[k])) k += 1;
-                else break;
-                if (k < n && is_space(s[k]) && k + 1 < n && is_unit(s[k + 1])) k += 2;
-                else if (k < n && is_unit(s[k])) k += 1;
-                else break;
-                prev_end = j;
-                j = k;
-                groups++;
-            }
-            if (groups >= 2) {
-                if (j >= n || !is_alnum(s[j])) end = j;
-                else if (groups >= 3) end = prev_end;  /* the char there is a space or separator */
-            }
-            if (end > 0) {
-                o = join_units(s, i, end, out, o);
-                i = end;
-                continue;
-            }
-        }
-        out[o++] = s[i++];
+/* End of a match of (?<![^\W_])U(?:\s?S\s?U){2,}(?![^\W_]) starting at i, or -1 */
+static Py_ssize_t separated_at(const ch_t *s, Py_ssize_t n, Py_ssize_t i) {
+    if (!is_unit(s[i]) || (i > 0 && is_alnum(s[i - 1]))) return -1;
+    Py_ssize_t j = i + 1, groups = 0, prev_end = -1;
+    for (;;) {
+        Py_ssize_t k = j;
+        if (k < n && is_space(s[k]) && k + 1 < n && is_sep(s[k + 1])) k += 2;
+        else if (k < n && is_sep(s[k])) k += 1;
+        else break;
+        if (k < n && is_space(s[k]) && k + 1 < n && is_unit(s[k + 1])) k += 2;
+        else if (k < n && is_unit(s[k])) k += 1;
+        else break;
+        prev_end = j;
+        j = k;
+        groups++;
     }
-    return o;
+    if (groups >= 2 && (j >= n || !is_alnum(s[j]))) return j;
+    if (groups >= 3) return prev_end;  /* one group fewer: a space or separator follows */
+    return -1;
 }
 
-/* (?<!\S)U(?: U){3,}(?!\S) */
-static Py_ssize_t step_spaced(const ch_t *s, Py_ssize_t n, ch_t *out) {
+/* End of a match of (?<!\S)U(?: U){3,}(?!\S) starting at i, or -1 */
+static Py_ssize_t spaced_at(const ch_t *s, Py_ssize_t n, Py_ssize_t i) {
+    if (!is_unit(s[i]) || (i > 0 && !is_space(s[i - 1]))) return -1;
+    Py_ssize_t j = i + 1, groups = 0;
+    while (j + 1 < n && s[j] == ' ' && is_unit(s[j + 1])) {
+        j += 2;
+        groups++;
+    }
+    if (groups >= 3 && (j >= n || is_space(s[j]))) return j;
+    if (groups >= 4) return j - 2;  /* one group fewer: the space before the last unit follows */
+    return -1;
+}
+
+/* pattern.sub(_join_units, s) for a pattern whose match at i ends at match_at(s, n, i) */
+static Py_ssize_t sub_join_units(const ch_t *s, Py_ssize_t n, ch_t *out,
+                                 Py_ssize_t (*match_at)(const ch_t *, Py_ssize_t, Py_ssize_t)) {
     Py_ssize_t o = 0, i = 0;
     while (i < n) {
-        if (is_unit(s[i]) && (i == 0 || is_space(s[i - 1]))) {
-            Py_ssize_t j = i + 1, groups = 0, end = -1;
-            while (j + 1 < n && s[j] == ' ' && is_unit(s[j + 1])) {
-                j += 2;
-                groups++;
-            }
-            if (groups >= 3) {
-                if (j >= n || is_space(s[j])) end = j;
-                else if (groups >= 4) end = j - 2;  /* followed by the space before the last unit */
-            }
-            if (end > 0) {
-                o = join_units(s, i, end, out, o);
-                i = end;
-                continue;
-            }
+        Py_ssize_t end = match_at(s, n, i);
+        if (end > i) {
+            o = join_units(s, i, end, out, o);
+            i = end;
+        } else {
+            out[o++] = s[i++];
         }
-        out[o++] = s[i++];
     }
     return o;
 }
@@ -225,15 +217,16 @@ static Py_ssize_t step_repeats_spaces(const ch_t *s, Py_ssize_t n, ch_t *out) {
     return o;
 }
 
-static PyObject *key_steps(PyObject *self, PyObject *arg) {
+/* Run fn over a UCS4 copy of str arg (with a scratch buffer as long) and return the result. */
+static PyObject *run_ucs4(PyObject *arg, const char *name,
+                          Py_ssize_t (*fn)(ch_t *a, ch_t *b, Py_ssize_t n)) {
     if (!PyUnicode_Check(arg)) {
-        PyErr_SetString(PyExc_TypeError, "key_steps() needs a str");
+        PyErr_Format(PyExc_TypeError, "%s() needs a str", name);
         return NULL;
     }
     Py_ssize_t n = PyUnicode_GetLength(arg);
     ch_t *a = PyUnicode_AsUCS4Copy(arg);
     if (a == NULL) return NULL;
-    /* join_units never grows text; unleet_word keeps the length; so n is always enough */
     ch_t *b = PyMem_Malloc((n + 1) * sizeof(ch_t));
     if (b == NULL) {
         PyMem_Free(a);
@@ -241,10 +234,7 @@ static PyObject *key_steps(PyObject *self, PyObject *arg) {
     }
     Py_ssize_t m;
     Py_BEGIN_ALLOW_THREADS
-    m = step_separated(a, n, b);
-    m = step_spaced(b, m, a);
-    m = step_leet(a, m, b);
-    m = step_repeats_spaces(b, m, a);
+    m = fn(a, b, n);
     Py_END_ALLOW_THREADS
     PyObject *res = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, a, m);
     PyMem_Free(a);
@@ -252,22 +242,31 @@ static PyObject *key_steps(PyObject *self, PyObject *arg) {
     return res;
 }
 
+/* All four steps; the result ends in a. No step makes text longer (join_units only drops
+ * characters, unleet_word keeps the length), so n characters of room always suffice. */
+static Py_ssize_t all_steps(ch_t *a, ch_t *b, Py_ssize_t n) {
+    Py_ssize_t m = sub_join_units(a, n, b, separated_at);
+    m = sub_join_units(b, m, a, spaced_at);
+    m = step_leet(a, m, b);
+    return step_repeats_spaces(b, m, a);
+}
+
 /* re.sub(r"\W", " ", s): every character that is not a letter, digit or '_' becomes a space */
-static PyObject *words_only(PyObject *self, PyObject *arg) {
-    if (!PyUnicode_Check(arg)) {
-        PyErr_SetString(PyExc_TypeError, "words_only() needs a str");
-        return NULL;
-    }
-    Py_ssize_t n = PyUnicode_GetLength(arg);
-    ch_t *a = PyUnicode_AsUCS4Copy(arg);
-    if (a == NULL) return NULL;
-    Py_BEGIN_ALLOW_THREADS
+static Py_ssize_t words_only_fn(ch_t *a, ch_t *b, Py_ssize_t n) {
+    (void)b;
     for (Py_ssize_t i = 0; i < n; i++)
         if (a[i] != '_' && !is_alnum(a[i])) a[i] = ' ';
-    Py_END_ALLOW_THREADS
-    PyObject *res = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, a, n);
-    PyMem_Free(a);
-    return res;
+    return n;
+}
+
+static PyObject *key_steps(PyObject *self, PyObject *arg) {
+    (void)self;
+    return run_ucs4(arg, "key_steps", all_steps);
+}
+
+static PyObject *words_only(PyObject *self, PyObject *arg) {
+    (void)self;
+    return run_ucs4(arg, "words_only", words_only_fn);
 }
 
 static PyMethodDef methods[] = {
@@ -277,6 +276,6 @@ static PyMethodDef methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_keysteps", NULL, -1, methods};
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_keysteps", NULL, -1, methods, NULL, NULL, NULL, NULL};
 
 PyMODINIT_FUNC PyInit__keysteps(void) { return PyModule_Create(&module); }

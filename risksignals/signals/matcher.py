@@ -46,16 +46,24 @@ def _is_word(ch: str) -> bool:
     return ch.isalnum() or ch == "_"
 
 
-def needs_digit(pattern: str) -> bool:
-    """True when every match of ``pattern`` must contain an ASCII digit (so the pattern can skip
-    texts without one). Conservative: False whenever the pattern cannot be analysed."""
+def _parse(pattern: str):
+    """The parse tree of the standard library's regex parser; None where it cannot parse (the
+    pattern may use syntax only the ``regex`` module knows), so callers stay conservative."""
     try:
         from re import _parser as sre_parse  # Python >= 3.11
     except ImportError:  # pragma: no cover
         import sre_parse  # type: ignore[no-redef]
     try:
-        tree = sre_parse.parse(pattern)
+        return sre_parse.parse(pattern)
     except Exception:
+        return None
+
+
+def needs_digit(pattern: str) -> bool:
+    """True when every match of ``pattern`` must contain an ASCII digit (so the pattern can skip
+    texts without one). Conservative: False whenever the pattern cannot be analysed."""
+    tree = _parse(pattern)
+    if tree is None:
         return False
     digits = set(range(ord("0"), ord("9") + 1))
 
@@ -100,15 +108,8 @@ def required_literals(pattern: str) -> frozenset[str] | None:
     """Strings of which every match of ``pattern`` contains at least one, chosen to be rare
     enough to skip texts by (so a pattern runs only on texts holding one); None when the
     pattern cannot be analysed or has no such set. Used like :func:`needs_digit`."""
-    try:
-        from re import _parser as sre_parse  # Python >= 3.11
-    except ImportError:  # pragma: no cover
-        import sre_parse  # type: ignore[no-redef]
-    try:
-        tree = sre_parse.parse(pattern)
-    except Exception:
-        return None
-    if tree.state.flags & 2:  # re.IGNORECASE: literals would not be literal
+    tree = _parse(pattern)
+    if tree is None or tree.state.flags & re.IGNORECASE:  # literals would not be literal
         return None
 
     def quality(lits: frozenset[str]) -> int:
