@@ -167,8 +167,10 @@ def test_compiled_key_steps_equal_the_reference(text):
     assert _compiled_steps()(text) == _reference_steps(text)
 
 
-@pytest.mark.parametrize("text", ["S e l g e r!", "a.b.cd", "a . b . c . d", "x.y.z1", "_5$\u0662xæ", "h4$j", "2@b", "é@3a",
-                                  "g0000d", "1v1", "12a", "ab12", "a1", "€uro", "!!!??", "🍫🍫🍁🍁", "\u2139\u2139", "a__b"])
+@pytest.mark.parametrize("text", [
+    "S e l g e r!", "a.b.cd", "a . b . c . d", "x.y.z1", "_5$\u0662xæ", "h4$j", "2@b", "é@3a", "g0000d",
+    "1v1", "12a", "ab12", "a1", "€uro", "!!!??", "🍫🍫🍁🍁", "\u2139\u2139", "a__b",
+])
 def test_compiled_key_steps_edge_cases(text):
     assert _compiled_steps()(text) == _reference_steps(text)
 
