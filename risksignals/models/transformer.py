@@ -27,7 +27,7 @@ import numpy as np
 
 from risksignals.errors import RisksignalsError
 from risksignals.labels import LABELS
-from risksignals.signals.neutral import model_key
+from risksignals.signals.neutral import model_keys
 
 __all__ = ["TransformerModel", "build_tiny_base", "load_base", "TrainConfig", "HUB_HINT"]
 
@@ -111,7 +111,7 @@ def build_tiny_base(texts: Sequence[str], out_dir: str | Path, *, vocab_size: in
     tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
     tok.decoder = decoders.WordPiece()
     trainer = trainers.WordPieceTrainer(vocab_size=vocab_size, special_tokens=special, min_frequency=1)
-    tok.train_from_iterator([model_key(t) for t in texts], trainer=trainer)
+    tok.train_from_iterator(model_keys(texts), trainer=trainer)
     from tokenizers.processors import TemplateProcessing
 
     tok.post_processor = TemplateProcessing(
@@ -159,7 +159,7 @@ class TransformerModel:
 
     # -- training ----------------------------------------------------------------------------------
     def _encode(self, texts: Sequence[str]):
-        return self.tokenizer_([model_key(t) for t in texts], padding=True, truncation=True,
+        return self.tokenizer_(model_keys(texts), padding=True, truncation=True,
                                max_length=self.config.max_length, return_tensors="pt")
 
     def fit(self, texts: Sequence[str], y: np.ndarray, *, dev_texts: Sequence[str],
