@@ -4,6 +4,8 @@ import random
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from risksignals.privacy import (
     PLACEHOLDERS, ScrubReport, drop_identifier_columns, is_identifier_column, scrub, scrub_series,
@@ -96,6 +98,35 @@ def test_batch_scrubbing_equals_per_text_when_lowercasing_changes_length():
     batch = scrub_series(pd.Series(texts)).tolist()
     assert batch == [scrub(t)[0] for t in texts]
     assert "912 34 567" not in batch[1] and "kul_gutt99" not in batch[2] and "tobbe_99" not in batch[3]
+
+
+def _scrub_without_gates(text: str) -> str:
+    from collections import Counter
+
+    from risksignals.privacy import _STEPS, _repl_for
+
+    counts: Counter = Counter()
+    for kind, pattern, _gate, level in _STEPS:
+        text = pattern.sub(_repl_for(kind, level, counts), text)
+    return text
+
+
+_GATE_WORDS = ["snap", "SC", "insta", "på", "PÅ", "on", "min", "mitt", "mi", "er", "e", "@", "[at]", "add",
+               "legg til", "heter", "vipps", "nr", "+47", "912", "34", "567", "0101", "12345", "www.",
+               "x.no", "½", "ß", "K", "tobbe_99", "kul.gutt", "Ola", ":", "-", "\n", " ", "  ", "\t", "İ", "ſnap"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_GATE_WORDS), max_size=14).map(" ".join))
+def test_gates_never_skip_a_step_that_would_change_the_text(text):
+    # a gate is a cheap necessary condition: skipping the texts without it changes nothing
+    assert scrub(text)[0] == _scrub_without_gates(text)
+    assert scrub_series(pd.Series([text, "hei"])).tolist()[0] == _scrub_without_gates(text)
+
+
+def test_gates_are_necessary_on_the_written_cases():
+    texts = [text for _kind, text, _values in filled_cases()]
+    assert [scrub(t)[0] for t in texts] == [_scrub_without_gates(t) for t in texts]
 
 
 @pytest.mark.parametrize("name", ["author", "User", "username", "user_id", "Author Name", "screenName",
