@@ -121,6 +121,63 @@ def read_table(path: str | os.PathLike, *, fmt: str | None = None) -> pd.DataFra
     return pd.concat(list(read_chunks(path, fmt=fmt)), ignore_index=True)
 
 
+try:  # C rendering of CSV rows (setup.py builds it where a compiler exists)
+    from risksignals._csvrows import render as _render_rows
+except ImportError:  # pragma: no cover - no C compiler at install time
+    _render_rows = None
+
+_QUOTE_PROBE: dict[tuple[str, str], str | None] = {}
+
+
+def _quote_chars(sep: str, lineterminator: str) -> str | None:
+    """The ASCII characters that make Python's csv writer quote a field (QUOTE_MINIMAL), asked
+    of the csv module itself; None where its rules are not the ones _csvrows implements."""
+    key = (sep, lineterminator)
+    if key not in _QUOTE_PROBE:
+        import io as _io
+
+        def row(fields) -> str:
+            out = _io.StringIO()
+            csv.writer(out, delimiter=sep, lineterminator=lineterminator).writerow(fields)
+            return out.getvalue()
+
+        chars = "".join(chr(c) for c in range(128) if row([f"a{chr(c)}b", "x"])[0] == '"')
+        plain = (row(["", "x"]) == f"{sep}x{lineterminator}" and row([""]) == f'""{lineterminator}'
+                 and row(["a b"]) == f"a b{lineterminator}" and '"' in chars)
+        _QUOTE_PROBE[key] = chars if plain and sep.isascii() and lineterminator.isascii() else None
+    return _QUOTE_PROBE[key]
+
+
+def _csv_values(series: pd.Series) -> list | None:
+    """A column as the plain Python values _csvrows renders, or None when to_csv must do it."""
+    dtype = series.dtype
+    if dtype == object or isinstance(dtype, pd.StringDtype) or pd.api.types.is_float_dtype(dtype) \
+            or pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
+        return series.tolist()
+    return None
+
+
+def render_csv(df: pd.DataFrame, *, header: bool = True, sep: str = ",") -> bytes:
+    """``df.to_csv(index=False)`` as UTF-8 bytes: in C where the values allow, else by pandas.
+
+    The C path covers str, int, float, bool and missing values (what a classify chunk holds);
+    a test checks that both give the same bytes.
+    """
+    lineterminator = os.linesep
+    quote = _quote_chars(sep, lineterminator) if _render_rows is not None else None
+    names = [c for c in df.columns if isinstance(c, str)]
+    if quote is not None and len(names) == df.shape[1] and df.columns.is_unique:
+        columns = [_csv_values(df.iloc[:, j]) for j in range(df.shape[1])]
+        if all(c is not None for c in columns):
+            try:
+                return _render_rows(columns, names if header else None, sep, lineterminator, quote, pd.NA)
+            except TypeError:  # an object column holding something else (dates, lists ...)
+                pass
+    text = df.to_csv(None, index=False, header=header, sep=sep, quoting=csv.QUOTE_MINIMAL,
+                     lineterminator=lineterminator)
+    return text.encode("utf-8", "replace")
+
+
 class ChunkWriter:
     """Write DataFrame chunks to CSV, JSONL or Parquet, one after another.
 
@@ -145,9 +202,8 @@ class ChunkWriter:
         if self.fmt in ("csv", "tsv"):
             first = self._fh is None
             if first:
-                self._fh = open(self._tmp, "w", encoding="utf-8", newline="")
-            df.to_csv(self._fh, index=False, header=first, sep="\t" if self.fmt == "tsv" else ",",
-                      quoting=csv.QUOTE_MINIMAL)
+                self._fh = open(self._tmp, "wb")
+            self._fh.write(render_csv(df, header=first, sep="\t" if self.fmt == "tsv" else ","))
         elif self.fmt == "jsonl":
             if self._fh is None:
                 self._fh = open(self._tmp, "w", encoding="utf-8")
