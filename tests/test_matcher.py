@@ -4,6 +4,9 @@ import time
 from pathlib import Path
 
 import pytest
+from cext import require_extension
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import risksignals
 from risksignals.lexicons import Lexicon
@@ -85,3 +88,47 @@ def test_scan_result_displays_highlighted_html():
     page = ms._repr_html_()
     assert "<mark" in page and "&lt;b&gt;" in page  # evidence marked, user text escaped
     assert str(ms).count("\n") == len(ms) - 1
+
+
+# -- the per-hit loops in C (_hits.c) agree with their Python reference --------------------------
+def _forms_alphabet():
+    from risksignals.signals.normalize import matching_key
+
+    forms = sorted({matching_key(f.rstrip("*")) for e in Lexicon.load() for f in e.forms})
+    return [f for f in forms if f][::7] + ["selgeren", "snapen", "1v1v1", "x", "_", "é", "ø", "5", "-", "🍫🍫"]
+
+
+_FORM_TOKENS = _forms_alphabet()
+
+
+def _hits_both_ways(keys, monkeypatch):
+    from risksignals.signals import matcher as m
+
+    for fn, ref in ((m._word_hits, m._word_hits_py), (m._other_hits, m._other_hits_py),
+                    (m._anchor_docs, m._anchor_docs_py)):
+        require_extension(fn, ref, "risksignals.signals._hits")
+    matcher = Lexicon.load().matcher
+    compiled = matcher.find_in_keys(keys)
+    with monkeypatch.context() as patch:
+        patch.setattr(m, "_word_hits", m._word_hits_py)
+        patch.setattr(m, "_other_hits", m._other_hits_py)
+        patch.setattr(m, "_anchor_docs", m._anchor_docs_py)
+        reference = matcher.find_in_keys(keys)
+    return compiled, reference
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(keys=st.lists(st.lists(st.sampled_from(_FORM_TOKENS), max_size=8).map(
+    lambda ws: "".join(w + sep for w, sep in zip(ws, " . -  ,_" * 2))), min_size=1, max_size=6))
+def test_compiled_hit_loops_equal_the_reference(keys, monkeypatch):
+    compiled, reference = _hits_both_ways(keys, monkeypatch)
+    assert compiled == reference
+
+
+def test_compiled_hit_loops_equal_the_reference_on_the_corpus(monkeypatch):
+    from risksignals.datasets import load_examples
+    from risksignals.signals.neutral import model_keys
+
+    keys = model_keys(load_examples()["text"].tolist()[:3000])
+    compiled, reference = _hits_both_ways(keys, monkeypatch)
+    assert compiled == reference and sum(map(len, compiled)) > 3000

@@ -5,6 +5,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from risksignals.signals.normalize import matching_key, normalize, tokenize
+from cext import require_extension
 
 
 def key(text):
@@ -144,21 +145,10 @@ def _reference_steps(text):
     return text
 
 
-def _require_extension(fn, fallback):
-    """The C function; a failure when it was not built although a C compiler is here."""
-    if fn is fallback:
-        import shutil
-
-        if shutil.which("cc") or shutil.which("gcc"):
-            pytest.fail("the C extension risksignals.signals._keysteps was not built (pip install -e . builds it)")
-        pytest.skip("no C compiler on this machine: the pure-Python steps are in use")
-    return fn
-
-
 def _compiled_steps():
     from risksignals.signals import normalize as n
 
-    return _require_extension(n._key_steps, n._key_steps_py)
+    return require_extension(n._key_steps, n._key_steps_py, "risksignals.signals._keysteps")
 
 
 @settings(max_examples=600, deadline=None)
@@ -180,7 +170,7 @@ def test_compiled_key_steps_edge_cases(text):
 def test_compiled_words_only_equals_the_reference(text):
     from risksignals.signals import matcher
 
-    words_only = _require_extension(matcher._words_only, matcher._words_only_py)
+    words_only = require_extension(matcher._words_only, matcher._words_only_py, "risksignals.signals._keysteps")
     assert words_only(text) == matcher._words_only_py(text)
 
 

@@ -23,10 +23,21 @@
 
 typedef Py_UCS4 ch_t;
 
-static inline int is_alnum(ch_t c) { return Py_UNICODE_ISALNUM(c); }
-static inline int is_alpha(ch_t c) { return Py_UNICODE_ISALPHA(c); }
-static inline int is_decimal(ch_t c) { return Py_UNICODE_ISDECIMAL(c); }
-static inline int is_space(ch_t c) { return Py_UNICODE_ISSPACE(c); }
+/* Latin-1 characters (nearly all of the text) look their classes up in a table filled at import
+ * from the same CPython functions; the rest call those functions. */
+enum { F_ALNUM = 1, F_ALPHA = 2, F_DECIMAL = 4, F_SPACE = 8 };
+static unsigned char latin1[256];
+
+static void fill_latin1(void) {
+    for (ch_t c = 0; c < 256; c++)
+        latin1[c] = (Py_UNICODE_ISALNUM(c) ? F_ALNUM : 0) | (Py_UNICODE_ISALPHA(c) ? F_ALPHA : 0) |
+                    (Py_UNICODE_ISDECIMAL(c) ? F_DECIMAL : 0) | (Py_UNICODE_ISSPACE(c) ? F_SPACE : 0);
+}
+
+static inline int is_alnum(ch_t c) { return c < 256 ? latin1[c] & F_ALNUM : Py_UNICODE_ISALNUM(c); }
+static inline int is_alpha(ch_t c) { return c < 256 ? latin1[c] & F_ALPHA : Py_UNICODE_ISALPHA(c); }
+static inline int is_decimal(ch_t c) { return c < 256 ? latin1[c] & F_DECIMAL : Py_UNICODE_ISDECIMAL(c); }
+static inline int is_space(ch_t c) { return c < 256 ? latin1[c] & F_SPACE : Py_UNICODE_ISSPACE(c); }
 static inline int is_money(ch_t c) { return c == '$' || c == '@' || c == 0x20AC; }
 static inline int is_unit(ch_t c) { return is_alnum(c) || is_money(c); }
 static inline int is_sep(ch_t c) {
@@ -278,4 +289,7 @@ static PyMethodDef methods[] = {
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_keysteps", NULL, -1, methods, NULL, NULL, NULL, NULL};
 
-PyMODINIT_FUNC PyInit__keysteps(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__keysteps(void) {
+    fill_latin1();
+    return PyModule_Create(&module);
+}

@@ -177,6 +177,67 @@ def required_literals(pattern: str) -> frozenset[str] | None:
     return best if best and quality(best) else None
 
 
+# -- per-hit loops: the Python reference, and the same in C (_hits.c; a test compares them) ------
+def _word_hits_py(found, joined: str, starts: list[int], hits: list[list]) -> None:
+    """Hits ``(end, (length, prefix, items))`` of the whole-word automaton over the padded
+    words-only copy of ``joined`` -> ``(entry, form, ks, ke)`` in ``hits[doc]``."""
+    n = len(joined)
+    for end, (length, prefix, items) in found:
+        start = end - length + 1  # the leading space, in spaced = the start in joined
+        doc = bisect_right(starts, start) - 1
+        ks = start - starts[doc]
+        if prefix:
+            ke = end  # end of the prefix in joined
+            while ke < n and _is_word(joined[ke]):
+                ke += 1
+        else:
+            ke = end - 1  # the trailing space, in spaced = the end in joined
+        ke -= starts[doc]
+        for entry, form in items:
+            hits[doc].append((entry, form, ks, ke))
+
+
+def _other_hits_py(found, joined: str, starts: list[int], hits: list[list]) -> None:
+    """Hits ``(end, (form_key, word_start, word_end, variants))`` of the automaton over
+    ``joined`` itself, kept where they stand on the word boundaries they need."""
+    n = len(joined)
+    for end, (form_key, word_start, word_end, variants) in found:
+        start = end - len(form_key) + 1
+        if word_start and start > 0 and _is_word(joined[start - 1]):
+            continue
+        exact_ok = not (word_end and end + 1 < n and _is_word(joined[end + 1]))
+        doc = bisect_right(starts, start) - 1
+        ks = start - starts[doc]
+        for prefix, items in variants:
+            if prefix:
+                ke = end + 1
+                while ke < n and _is_word(joined[ke]):
+                    ke += 1
+                ke -= starts[doc]
+            elif exact_ok:
+                ke = end + 1 - starts[doc]
+            else:
+                continue
+            for entry, form in items:
+                hits[doc].append((entry, form, ks, ke))
+
+
+def _anchor_docs_py(found, starts: list[int], anchored: dict[int, set[int]]) -> None:
+    """Hits ``(end, pattern_ids)`` of the anchor automaton -> the texts of each pattern."""
+    for end, ids in found:
+        doc = bisect_right(starts, end) - 1
+        for i in ids:
+            anchored[i].add(doc)
+
+
+try:
+    from risksignals.signals._hits import anchor_docs as _anchor_docs
+    from risksignals.signals._hits import other_hits as _other_hits
+    from risksignals.signals._hits import word_hits as _word_hits
+except ImportError:  # pragma: no cover - no C compiler at install time
+    _word_hits, _other_hits, _anchor_docs = _word_hits_py, _other_hits_py, _anchor_docs_py
+
+
 @dataclass(frozen=True)
 class Match:
     """One piece of evidence: a lexicon entry found at ``text[start:end]`` of the original."""
@@ -341,7 +402,8 @@ class Matcher:
         if bad:  # keys never hold these characters; anything else is matched on its own
             for i in bad:
                 hits[i] = self.find_in_keys([keys[i].replace("\n", " ").replace(_BATCH_SEP, " ")])[0]
-            keep = [i for i in range(len(keys)) if i not in set(bad)]
+            skip = set(bad)
+            keep = [i for i in range(len(keys)) if i not in skip]
             sub = self.find_in_keys([keys[i] for i in keep])
             for i, h in zip(keep, sub):
                 hits[i] = h
@@ -352,52 +414,18 @@ class Matcher:
         for i, k in enumerate(keys):
             starts[i] = at
             at += len(k) + len(_BATCH_JOIN)
-        n = len(joined)
         if self._has_words:
             spaced = " " + _words_only(joined) + " "  # same offsets, shifted by one
-            for end, (length, prefix, items) in self._words.iter(spaced):
-                start = end - length + 1  # the leading space, in spaced = the start in joined
-                doc = bisect_right(starts, start) - 1
-                ks = start - starts[doc]
-                if prefix:
-                    ke = end  # end of the prefix in joined
-                    while ke < n and _is_word(joined[ke]):
-                        ke += 1
-                else:
-                    ke = end - 1  # the trailing space, in spaced = the end in joined
-                ke -= starts[doc]
-                for entry, form in items:
-                    hits[doc].append((entry, form, ks, ke))
+            _word_hits(self._words.iter(spaced), joined, starts, hits)
         if self._has_others:
-            for end, (form_key, word_start, word_end, variants) in self._others.iter(joined):
-                start = end - len(form_key) + 1
-                if word_start and start > 0 and _is_word(joined[start - 1]):
-                    continue
-                exact_ok = not (word_end and end + 1 < n and _is_word(joined[end + 1]))
-                doc = bisect_right(starts, start) - 1
-                ks = start - starts[doc]
-                for prefix, items in variants:
-                    if prefix:
-                        ke = end + 1
-                        while ke < n and _is_word(joined[ke]):
-                            ke += 1
-                        ke -= starts[doc]
-                    elif exact_ok:
-                        ke = end + 1 - starts[doc]
-                    else:
-                        continue
-                    for entry, form in items:
-                        hits[doc].append((entry, form, ks, ke))
+            _other_hits(self._others.iter(joined), joined, starts, hits)
         if not self._patterns:
             return hits
         # gates: a pattern scans only the texts that can hold a match
         has_digit = [i for i, k in enumerate(keys) if _HAS_DIGIT.search(k)]
         anchored: dict[int, set[int]] = {i: set() for i in self._anchored}
         if anchored:
-            for end, ids in self._anchors.iter(joined):
-                doc = bisect_right(starts, end) - 1
-                for i in ids:
-                    anchored[i].add(doc)
+            _anchor_docs(self._anchors.iter(joined), starts, anchored)
         all_docs = (joined, starts, None)
         digit_docs = self._sub_batch(keys, has_digit)
         for pid, (entry, pattern, compiled, digit_only) in enumerate(self._patterns):
