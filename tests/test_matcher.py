@@ -132,3 +132,42 @@ def test_compiled_hit_loops_equal_the_reference_on_the_corpus(monkeypatch):
     keys = model_keys(load_examples()["text"].tolist()[:3000])
     compiled, reference = _hits_both_ways(keys, monkeypatch)
     assert compiled == reference and sum(map(len, compiled)) > 3000
+
+
+@settings(max_examples=200, deadline=None)
+@given(keys=st.lists(st.lists(st.sampled_from(_FORM_TOKENS), max_size=8).map(" ".join), min_size=1, max_size=4))
+def test_compiled_evidence_equals_the_reference(keys):
+    from risksignals.signals import detector as d
+
+    evidence = require_extension(d._evidence, d._evidence_py, "risksignals.signals._hits")
+    for key, hits in zip(keys, Lexicon.load().matcher.find_in_keys(keys)):
+        assert evidence(key, hits) == d._evidence_py(key, hits)
+        assert evidence(key, hits[::-1]) == d._evidence_py(key, hits[::-1])  # order of equal spans
+
+
+_NEUTRAL_TOKENS = ["wolla", "bror", "habibi", "på ekte", "ola", "flus", "assa", "x", ",", ".", "!", " ", "  ",
+                   "brorsan", "_", "5", "ø", "jalla", "sheesh", "mohammed"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_NEUTRAL_TOKENS), max_size=14).map("".join))
+def test_compiled_neutral_words_equal_the_reference(text):
+    from risksignals.signals import neutral as n
+
+    replace = require_extension(n._replace_words, n._replace_words_py, "risksignals.signals._hits")
+    for which in (0, 1):
+        assert replace(text, n._automaton(which)) == n._replace_words_py(text, n._automaton(which))
+
+
+def test_compiled_loops_equal_the_reference_on_the_corpus(monkeypatch):
+    from risksignals.datasets import load_examples
+    from risksignals.signals import detector as d
+    from risksignals.signals import neutral as n
+
+    texts = load_examples()["text"].tolist()[:3000]
+    compiled = d.Detector.load("lexicon").classify(texts)
+    with monkeypatch.context() as patch:
+        patch.setattr(n, "_replace_words", n._replace_words_py)
+        patch.setattr(d, "_evidence", d._evidence_py)
+        reference = d.Detector.load("lexicon").classify(texts)
+    assert compiled.equals(reference) and (compiled["evidence"] != "").sum() > 1000

@@ -1,10 +1,11 @@
-/* The form matcher's per-hit loops (matcher.py), in C.
+/* Per-hit loops of the matcher (matcher.py), the neutral words (neutral.py) and the evidence
+ * string (detector.py), in C.
  *
  * The Aho-Corasick automata (pyahocorasick) find the forms; turning each of their hits into
  * (entry, form, key_start, key_end) for the right text of a batch was a Python loop that cost
- * more than the automata themselves. The Python functions in matcher.py (_word_hits_py,
- * _other_hits_py, _anchor_docs_py) are the reference; a property-based test checks that these
- * give the same hits.
+ * more than the automata themselves. The Python functions (matcher._word_hits_py,
+ * _other_hits_py, _anchor_docs_py, neutral._replace_words_py, detector._evidence_py) are the
+ * reference; property-based tests check that these give the same results.
  *
  * A word character is what `ch.isalnum() or ch == "_"` says: Py_UNICODE_ISALNUM or '_'.
  */
@@ -273,10 +274,179 @@ static PyObject *anchor_docs(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+
+/* replace_words(iterator, s, trailing): the neutral-word replacement of neutral._replace_words.
+ * Hits are (end, (form, repl)); a hit counts on word boundaries and when it does not overlap
+ * the previous one; an empty repl also takes the characters of `trailing` right after it. */
+static PyObject *replace_words(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *iterable, *s, *trailing;
+    if (!PyArg_ParseTuple(args, "OUU", &iterable, &s, &trailing))
+        return NULL;
+    PyObject *it = PyObject_GetIter(iterable);
+    if (!it)
+        return NULL;
+    PyObject *out = PyList_New(0);
+    if (!out) {
+        Py_DECREF(it);
+        return NULL;
+    }
+    int kind = PyUnicode_KIND(s);
+    const void *data = PyUnicode_DATA(s);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s), pos = 0, end;
+    PyObject *value, *item;
+    int rc;
+    while ((rc = next_hit(it, &end, &value, &item)) == 1) {
+        if (!PyTuple_Check(value) || PyTuple_GET_SIZE(value) != 2 || !PyUnicode_Check(PyTuple_GET_ITEM(value, 0)) ||
+            !PyUnicode_Check(PyTuple_GET_ITEM(value, 1))) {
+            PyErr_SetString(PyExc_TypeError, "automaton values must be (form, replacement) strs");
+            rc = -1;
+        } else {
+            PyObject *repl = PyTuple_GET_ITEM(value, 1);
+            Py_ssize_t start = end - PyUnicode_GET_LENGTH(PyTuple_GET_ITEM(value, 0)) + 1;
+            if (!(start < pos || (start > 0 && is_word(PyUnicode_READ(kind, data, start - 1))) ||
+                  (end + 1 < n && is_word(PyUnicode_READ(kind, data, end + 1))))) {
+                Py_ssize_t b = end + 1;
+                if (PyUnicode_GET_LENGTH(repl) == 0)
+                    while (b < n && PyUnicode_FindChar(trailing, PyUnicode_READ(kind, data, b), 0,
+                                                       PyUnicode_GET_LENGTH(trailing), 1) >= 0)
+                        b++;
+                PyObject *head = PyUnicode_Substring(s, pos, start);
+                if (!head || PyList_Append(out, head) < 0 || PyList_Append(out, repl) < 0)
+                    rc = -1;
+                Py_XDECREF(head);
+                pos = b;
+            }
+        }
+        Py_DECREF(item);
+        if (rc < 0)
+            break;
+    }
+    Py_DECREF(it);
+    if (rc < 0) {
+        Py_DECREF(out);
+        return NULL;
+    }
+    if (PyList_GET_SIZE(out) == 0) {
+        Py_DECREF(out);
+        Py_INCREF(s);
+        return s;
+    }
+    PyObject *tail = PyUnicode_Substring(s, pos, n);
+    if (!tail || PyList_Append(out, tail) < 0) {
+        Py_XDECREF(tail);
+        Py_DECREF(out);
+        return NULL;
+    }
+    Py_DECREF(tail);
+    PyObject *empty = PyUnicode_New(0, 0);
+    PyObject *res = empty ? PyUnicode_Join(empty, out) : NULL;
+    Py_XDECREF(empty);
+    Py_DECREF(out);
+    return res;
+}
+
+/* evidence(key, hits): detector._evidence: "form [signal]; ..." in span order, leaving out a hit
+ * inside a longer kept hit of the same signal, and repeated strings. */
+typedef struct {
+    Py_ssize_t ks, ke, idx;
+    PyObject *signal; /* borrowed from the hit's entry, kept alive by `signals` */
+} ev_t;
+
+static int ev_before(const ev_t *a, const ev_t *b) {
+    if (a->ks != b->ks)
+        return a->ks < b->ks;
+    if (a->ke != b->ke)
+        return a->ke > b->ke;
+    return a->idx < b->idx;
+}
+
+static PyObject *str_signal, *str_sep;
+
+static PyObject *evidence(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *key, *hits;
+    if (!PyArg_ParseTuple(args, "UO!", &key, &PyList_Type, &hits))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(hits);
+    if (n == 0)
+        return PyUnicode_New(0, 0);
+    ev_t *ev = PyMem_Malloc(sizeof(ev_t) * n);
+    PyObject *signals = PyList_New(0), *pieces = PyList_New(0), *res = NULL;
+    if (!ev || !signals || !pieces) {
+        if (!ev)
+            PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *hit = PyList_GET_ITEM(hits, i);
+        if (!PyTuple_Check(hit) || PyTuple_GET_SIZE(hit) != 4) {
+            PyErr_SetString(PyExc_TypeError, "hits must be (entry, form, key_start, key_end)");
+            goto done;
+        }
+        PyObject *signal = PyObject_GetAttr(PyTuple_GET_ITEM(hit, 0), str_signal);
+        if (!signal)
+            goto done;
+        int bad = PyList_Append(signals, signal);
+        Py_DECREF(signal);
+        if (bad < 0)
+            goto done;
+        ev[i].signal = signal;
+        ev[i].ks = PyLong_AsSsize_t(PyTuple_GET_ITEM(hit, 2));
+        ev[i].ke = PyLong_AsSsize_t(PyTuple_GET_ITEM(hit, 3));
+        ev[i].idx = i;
+        if (PyErr_Occurred())
+            goto done;
+    }
+    for (Py_ssize_t i = 1; i < n; i++) { /* insertion sort: a text has a handful of hits */
+        ev_t x = ev[i];
+        Py_ssize_t j = i - 1;
+        while (j >= 0 && ev_before(&x, &ev[j])) {
+            ev[j + 1] = ev[j];
+            j--;
+        }
+        ev[j + 1] = x;
+    }
+    Py_ssize_t kept = 0; /* kept spans are moved to the front of ev */
+    for (Py_ssize_t i = 0; i < n; i++) {
+        ev_t h = ev[i];
+        int inside = 0;
+        for (Py_ssize_t k = 0; k < kept && !inside; k++) {
+            if (ev[k].ks <= h.ks && h.ke <= ev[k].ke) {
+                int same = PyObject_RichCompareBool(ev[k].signal, h.signal, Py_EQ);
+                if (same < 0)
+                    goto done;
+                inside = same;
+            }
+        }
+        if (inside)
+            continue;
+        ev[kept++] = h;
+        PyObject *form = PySequence_GetSlice(key, h.ks, h.ke);
+        PyObject *piece = form ? PyUnicode_FromFormat("%U [%S]", form, h.signal) : NULL;
+        Py_XDECREF(form);
+        if (!piece)
+            goto done;
+        int seen = PySequence_Contains(pieces, piece);
+        int bad = seen < 0 || (!seen && PyList_Append(pieces, piece) < 0);
+        Py_DECREF(piece);
+        if (bad)
+            goto done;
+    }
+    res = PyUnicode_Join(str_sep, pieces);
+done:
+    PyMem_Free(ev);
+    Py_XDECREF(signals);
+    Py_XDECREF(pieces);
+    return res;
+}
+
 static PyMethodDef methods[] = {
     {"word_hits", word_hits, METH_VARARGS, "Hits of the whole-word automaton, into hits[doc]."},
     {"other_hits", other_hits, METH_VARARGS, "Hits of the automaton over the key, into hits[doc]."},
     {"anchor_docs", anchor_docs, METH_VARARGS, "The texts holding each pattern's required literals."},
+    {"replace_words", replace_words, METH_VARARGS, "Whole-word replacements from automaton hits."},
+    {"evidence", evidence, METH_VARARGS, "The evidence string of one text's hits."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -285,5 +455,9 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_hits", NULL, -1, me
 PyMODINIT_FUNC PyInit__hits(void) {
     for (Py_UCS4 c = 0; c < 256; c++)
         latin1_word[c] = c == '_' || Py_UNICODE_ISALNUM(c);
+    str_signal = PyUnicode_InternFromString("signal");
+    str_sep = PyUnicode_InternFromString("; ");
+    if (!str_signal || !str_sep)
+        return NULL;
     return PyModule_Create(&module);
 }

@@ -193,7 +193,7 @@ class ClassifiedFrame(pd.DataFrame):
                 + "".join(rows) + "</table>" + more)
 
 
-def _evidence(key: str, hits: list) -> str:
+def _evidence_py(key: str, hits: list) -> str:
     """Matched forms with their signal; a hit inside a longer hit of the same signal is left out."""
     if not hits:
         return ""
@@ -216,6 +216,12 @@ def _evidence(key: str, hits: list) -> str:
 
 def _by_span(hit: tuple) -> tuple[int, int]:
     return hit[2], -hit[3]
+
+
+try:  # the same in C (a test checks that they agree)
+    from risksignals.signals._hits import evidence as _evidence
+except ImportError:  # pragma: no cover - no C compiler at install time
+    _evidence = _evidence_py
 
 
 def classify_chunk(df: pd.DataFrame, *, text_column: str, detector: Detector,

@@ -24,7 +24,6 @@ from risksignals.signals.normalize import _drop_invisible, matching_key
 __all__ = ["neutralise", "neutralise_many", "model_key", "model_keys", "mask_capitalised_names", "NAME_TOKEN"]
 
 NAME_TOKEN = "navn"
-_SPACES = re.compile(r" {2,}")
 # a capitalised word (Ola, Åse, Ayşe) not at the start of a text, line or sentence
 
 
@@ -60,10 +59,10 @@ def _is_word(ch: str) -> bool:
     return ch.isalnum() or ch == "_"
 
 
-_TRAILING = set(",.!?:;")
+_TRAILING = ",.!?:;"
 
 
-def _replace_words(s: str, automaton) -> str:
+def _replace_words_py(s: str, automaton) -> str:
     """Replace whole-word occurrences; a dropped form takes the punctuation right after it."""
     out: list[str] = []
     pos = 0
@@ -83,6 +82,15 @@ def _replace_words(s: str, automaton) -> str:
         return s
     out.append(s[pos:])
     return "".join(out)
+
+
+try:  # the same loop in C (a test checks that they agree)
+    from risksignals.signals._hits import replace_words as _replace_words_c
+
+    def _replace_words(s: str, automaton) -> str:
+        return _replace_words_c(automaton.iter(s), s, _TRAILING)
+except ImportError:  # pragma: no cover - no C compiler at install time
+    _replace_words = _replace_words_py
 
 
 @lru_cache(maxsize=1)
@@ -150,7 +158,11 @@ def _neutralise_joined(s: str) -> str:
     table, phrases = _table()
     out = _replace_words(s, _automaton(1)) if phrases else s
     out = _replace_words(out, _automaton(0))
-    return _SPACES.sub(" ", out) if out != s else s
+    if out == s:
+        return s
+    while "  " in out:  # runs of spaces -> one (str.replace is much faster than a regex here)
+        out = out.replace("  ", " ")
+    return out
 
 
 def neutralise(key: str) -> str:
