@@ -196,3 +196,15 @@ def test_without_the_extension_keys_are_identical(monkeypatch):
     monkeypatch.setattr(n, "_key_steps", n._key_steps_py)
     assert n.matching_keys(texts) == compiled
     assert [n.matching_key(t) for t in texts[:500]] == compiled[:500]
+
+
+_NAMEISH = list("Oola Ååse-Li ,.(«\"'!?\n\t5_²ǅĲϒ🅰🅱İ") + [" Ola", " ÆØÅ", " Mohammed", " Jean-Luc", "Ayşe", "ABC"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.text(max_size=40), st.lists(st.sampled_from(_NAMEISH), max_size=20).map("".join)))
+def test_compiled_name_candidates_equal_the_reference(text):
+    from risksignals.signals import neutral
+
+    scan = require_extension(neutral._name_candidates, neutral._name_candidates_py, "risksignals.signals._keysteps")
+    assert scan(text) == neutral._name_candidates_py(text)

@@ -25,19 +25,23 @@ typedef Py_UCS4 ch_t;
 
 /* Latin-1 characters (nearly all of the text) look their classes up in a table filled at import
  * from the same CPython functions; the rest call those functions. */
-enum { F_ALNUM = 1, F_ALPHA = 2, F_DECIMAL = 4, F_SPACE = 8 };
+enum { F_ALNUM = 1, F_ALPHA = 2, F_DECIMAL = 4, F_SPACE = 8, F_UPPER = 16 };
 static unsigned char latin1[256];
 
 static void fill_latin1(void) {
     for (ch_t c = 0; c < 256; c++)
         latin1[c] = (Py_UNICODE_ISALNUM(c) ? F_ALNUM : 0) | (Py_UNICODE_ISALPHA(c) ? F_ALPHA : 0) |
-                    (Py_UNICODE_ISDECIMAL(c) ? F_DECIMAL : 0) | (Py_UNICODE_ISSPACE(c) ? F_SPACE : 0);
+                    (Py_UNICODE_ISDECIMAL(c) ? F_DECIMAL : 0) | (Py_UNICODE_ISSPACE(c) ? F_SPACE : 0) |
+                    (Py_UNICODE_ISUPPER(c) ? F_UPPER : 0);
 }
 
 static inline int is_alnum(ch_t c) { return c < 256 ? latin1[c] & F_ALNUM : Py_UNICODE_ISALNUM(c); }
 static inline int is_alpha(ch_t c) { return c < 256 ? latin1[c] & F_ALPHA : Py_UNICODE_ISALPHA(c); }
 static inline int is_decimal(ch_t c) { return c < 256 ? latin1[c] & F_DECIMAL : Py_UNICODE_ISDECIMAL(c); }
 static inline int is_space(ch_t c) { return c < 256 ? latin1[c] & F_SPACE : Py_UNICODE_ISSPACE(c); }
+static inline int is_upper(ch_t c) { return c < 256 ? latin1[c] & F_UPPER : Py_UNICODE_ISUPPER(c); }
+/* [^\W\d_] of re: a letter (or other non-decimal alphanumeric) */
+static inline int is_letter(ch_t c) { return c != '_' && is_alnum(c) && !is_decimal(c); }
 static inline int is_money(ch_t c) { return c == '$' || c == '@' || c == 0x20AC; }
 static inline int is_unit(ch_t c) { return is_alnum(c) || is_money(c); }
 static inline int is_sep(ch_t c) {
@@ -280,8 +284,75 @@ static PyObject *words_only(PyObject *self, PyObject *arg) {
     return run_ucs4(arg, "words_only", words_only_fn);
 }
 
+
+/* name_candidates(text) -> (words, capitalised, spans), for neutral.mask_capitalised_names:
+ *   words        len(re.findall(r"[^\W\d_]{2,}", text))
+ *   capitalised  how many of those start with a character that isupper()
+ *   spans        (start, end) of each match of (?<=[\s,(«"'])[^\W\d_]+(?:-[^\W\d_]+)? (finditer)
+ *                that starts with an isupper() character and whose part before '-' has 2 or
+ *                more characters: the words that may be a name. */
+static int after_opening(ch_t c) {
+    return is_space(c) || c == ',' || c == '(' || c == 0x00AB || c == '"' || c == '\'';
+}
+
+static PyObject *name_candidates(PyObject *self, PyObject *arg) {
+    (void)self;
+    if (!PyUnicode_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "name_candidates() needs a str");
+        return NULL;
+    }
+    int kind = PyUnicode_KIND(arg);
+    const void *data = PyUnicode_DATA(arg);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(arg), words = 0, capitalised = 0;
+    for (Py_ssize_t i = 0; i < n;) { /* maximal letter runs of 2 or more */
+        if (!is_letter(PyUnicode_READ(kind, data, i))) {
+            i++;
+            continue;
+        }
+        Py_ssize_t j = i + 1;
+        while (j < n && is_letter(PyUnicode_READ(kind, data, j)))
+            j++;
+        if (j - i >= 2) {
+            words++;
+            capitalised += is_upper(PyUnicode_READ(kind, data, i)) ? 1 : 0;
+        }
+        i = j;
+    }
+    PyObject *spans = PyList_New(0);
+    if (!spans)
+        return NULL;
+    for (Py_ssize_t i = 1; i < n;) {
+        if (!is_letter(PyUnicode_READ(kind, data, i)) || !after_opening(PyUnicode_READ(kind, data, i - 1))) {
+            i++;
+            continue;
+        }
+        Py_ssize_t head = i + 1;
+        while (head < n && is_letter(PyUnicode_READ(kind, data, head)))
+            head++;
+        Py_ssize_t end = head;
+        if (end + 1 < n && PyUnicode_READ(kind, data, end) == '-' && is_letter(PyUnicode_READ(kind, data, end + 1))) {
+            end += 2;
+            while (end < n && is_letter(PyUnicode_READ(kind, data, end)))
+                end++;
+        }
+        if (head - i >= 2 && is_upper(PyUnicode_READ(kind, data, i))) {
+            PyObject *span = Py_BuildValue("(nn)", i, end);
+            if (!span || PyList_Append(spans, span) < 0) {
+                Py_XDECREF(span);
+                Py_DECREF(spans);
+                return NULL;
+            }
+            Py_DECREF(span);
+        }
+        i = end;
+    }
+    PyObject *res = Py_BuildValue("(nnN)", words, capitalised, spans);
+    return res;
+}
+
 static PyMethodDef methods[] = {
     {"words_only", words_only, METH_O, "re.sub(r'\\W', ' ', s), in C."},
+    {"name_candidates", name_candidates, METH_O, "Word counts and the words that may be names (neutral.py)."},
     {"key_steps", key_steps, METH_O,
      "Steps 5-8 of the matching key (separators, spaced letters, leetspeak, repeats, spaces)."},
     {NULL, NULL, 0, NULL},

@@ -119,35 +119,49 @@ def _word_key(word: str) -> str:
     return matching_key(word)
 
 
+def _name_candidates_py(text: str) -> tuple[int, int, list[tuple[int, int]]]:
+    """(words, capitalised words, spans of the capitalised words that may be names)."""
+    words = _WORDS.findall(text)
+    spans = []
+    for m in _CANDIDATE.finditer(text):
+        word = m.group()
+        if word[0].isupper() and len(word.split("-", 1)[0]) >= 2:
+            spans.append(m.span())
+    return len(words), sum(w[0].isupper() for w in words), spans
+
+
+try:  # the same scan in C (a test checks that they agree)
+    from risksignals.signals._keysteps import name_candidates as _name_candidates
+except ImportError:  # pragma: no cover - no C compiler at install time
+    _name_candidates = _name_candidates_py
+
+
 def mask_capitalised_names(text: str) -> str:
     """Replace capitalised words inside sentences by «navn» (skipped for Title Or CAPS text)."""
     if text == text.lower():
         return text
     text = _drop_invisible(text)  # «O\u200bla» is still the name Ola
-    words = _WORDS.findall(text)
-    capitalised = sum(w[0].isupper() for w in words)
-    if not words or (len(words) >= 3 and capitalised > 0.6 * len(words)):
+    words, capitalised, spans = _name_candidates(text)
+    if not words or (words >= 3 and capitalised > 0.6 * words):
         return text  # title-cased or shouted text: capitals carry no information here
     protected = _protected()
     out: list[str] = []
     pos = 0
-    for m in _CANDIDATE.finditer(text):
-        word = m.group()
-        if not word[0].isupper():
-            continue
+    for start, end in spans:
+        word = text[start:end]
         head = word.split("-", 1)[0]
-        if len(head) < 2 or head[1:] != head[1:].lower():
+        if head[1:] != head[1:].lower():
             continue
-        j = m.start() - 1
+        j = start - 1
         while j >= 0 and text[j] in " \t":
             j -= 1
         if j < 0 or text[j] in _SENTENCE_END:
             continue  # sentence-initial: a capital there says nothing
         if _word_key(word) in protected:
             continue
-        out.append(text[pos : m.start()])
+        out.append(text[pos:start])
         out.append(NAME_TOKEN)
-        pos = m.end()
+        pos = end
     if not out:
         return text
     out.append(text[pos:])
