@@ -277,11 +277,10 @@ def classify_chunk(df: pd.DataFrame, *, text_column: str, detector: Detector,
             for i, k, h in zip(good, keys, hits):
                 evidence[i] = _evidence(k, h)
     thr = np.array([detector.thresholds[label] for label in labels])
-    flagged = scores >= thr
-    for j, label in enumerate(labels):
-        col = pd.array(np.where(np.isnan(scores[:, j]), pd.NA, flagged[:, j].astype(int)),
-                       dtype="Int8")
-        out[label] = col
+    flagged = (scores >= thr).astype(np.int8)
+    missing = np.isnan(scores)
+    for j, label in enumerate(labels):  # Int8 with <NA> where the text could not be scored
+        out[label] = pd.arrays.IntegerArray(flagged[:, j].copy(), missing[:, j].copy())
     for j, label in enumerate(labels):
         out[f"{label}_score"] = np.round(scores[:, j], 4)
     out["evidence"] = evidence
