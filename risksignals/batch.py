@@ -12,10 +12,11 @@ from typing import Sequence
 import pandas as pd
 
 from risksignals.errors import InputError
-from risksignals.io import ChunkWriter, read_chunks
+from risksignals.io import ChunkWriter, read_chunks, render_columns, render_csv
 from risksignals.labels import LABELS
 from risksignals.privacy import ScrubReport
-from risksignals.signals.detector import Detector, classify_chunk
+from risksignals.signals.detector import (Detector, assemble_frame, classify_chunk, classify_parts, new_columns,
+                                          output_order)
 
 __all__ = ["classify_file", "BatchSummary", "load_detector"]
 
@@ -55,10 +56,42 @@ def _init_worker(model, lexicon_files) -> None:
         _WORKER = load_detector(model, lexicon_files)
 
 
+@dataclass
+class _Rows:
+    """A classified chunk rendered as CSV rows, with what the summary needs."""
+
+    data: bytes
+    rows: int
+    errors: int
+    flagged: dict[str, int]
+
+
+def classify_to_csv(chunk: pd.DataFrame, *, text_column: str, detector: Detector, report: ScrubReport,
+                    warn: bool, header: bool, sep: str) -> _Rows:
+    """One chunk straight to CSV rows: the same bytes as writing :func:`classify_chunk`'s
+    DataFrame, without building it (the rows are rendered from the parts)."""
+    parts = classify_parts(chunk, text_column=text_column, detector=detector, report=report, warn=warn)
+    new = new_columns(parts, text_column=text_column, detector=detector)
+    data = None
+    if parts.front.columns.is_unique:
+        cols = {c: parts.front[c] for c in parts.front.columns}
+        cols.update(new)  # as pandas assigns: a replaced column keeps its place, new ones go last
+        data = render_columns({c: cols[c] for c in output_order(list(cols), detector.labels)},
+                              header=header, sep=sep)
+    if data is None:
+        data = render_csv(assemble_frame(parts, new, detector.labels), header=header, sep=sep)
+    flagged = {label: int(new[label].sum()) for label in detector.labels}
+    return _Rows(data, len(parts.errors), sum(1 for e in parts.errors if e), flagged)
+
+
 def _work(args):
-    chunk, text_column, warn = args
+    chunk, text_column, warn, header, sep = args
     report = ScrubReport()
-    out = classify_chunk(chunk, text_column=text_column, detector=_WORKER, report=report, warn=warn)
+    if sep is None:
+        out = classify_chunk(chunk, text_column=text_column, detector=_WORKER, report=report, warn=warn)
+    else:
+        out = classify_to_csv(chunk, text_column=text_column, detector=_WORKER, report=report, warn=warn,
+                              header=header, sep=sep)
     return out, report
 
 
@@ -102,20 +135,34 @@ def classify_file(path: str | os.PathLike, output: str | os.PathLike, *, text_co
     # forked workers share those pages untouched). Undone at the end.
     gc.freeze()
 
-    def account(out: pd.DataFrame) -> None:
-        writer.write(out)
-        summary.rows += len(out)
-        summary.errors += int((out["error"] != "").sum())
-        for label in detector.labels:
-            summary.flagged[label] = summary.flagged.get(label, 0) + int(out[label].fillna(0).sum())
+    def account(out: "pd.DataFrame | _Rows") -> None:
+        if isinstance(out, _Rows):
+            writer.write_csv_rows(out.data, out.rows)
+            summary.rows += out.rows
+            summary.errors += out.errors
+            for label, count in out.flagged.items():
+                summary.flagged[label] = summary.flagged.get(label, 0) + count
+            rows = out.rows
+        else:
+            writer.write(out)
+            summary.rows += len(out)
+            summary.errors += int((out["error"] != "").sum())
+            for label in detector.labels:
+                summary.flagged[label] = summary.flagged.get(label, 0) + int(out[label].fillna(0).sum())
+            rows = len(out)
         if progress is not None:
-            progress.update(len(out))
+            progress.update(rows)
 
+    sep = writer.sep if writer.fmt in ("csv", "tsv") else None  # CSV rows are rendered with the chunk
     try:
         if jobs == 1:
             for k, chunk in enumerate(_chain(first, chunks)):
-                account(classify_chunk(chunk, text_column=text_column, detector=detector,
-                                       report=summary.scrub, warn=k == 0))
+                if sep is None:
+                    account(classify_chunk(chunk, text_column=text_column, detector=detector,
+                                           report=summary.scrub, warn=k == 0))
+                else:
+                    account(classify_to_csv(chunk, text_column=text_column, detector=detector,
+                                            report=summary.scrub, warn=k == 0, header=k == 0, sep=sep))
         else:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
@@ -130,7 +177,7 @@ def classify_file(path: str | os.PathLike, output: str | os.PathLike, *, text_co
                                      initargs=(model, lexicon_files)) as pool:
                 pending: deque = deque()
                 for k, chunk in enumerate(_chain(first, chunks)):
-                    pending.append(pool.submit(_work, (chunk, text_column, k == 0)))
+                    pending.append(pool.submit(_work, (chunk, text_column, k == 0, k == 0, sep)))
                     while len(pending) > 2 * jobs:
                         out, report = pending.popleft().result()
                         summary.scrub.add(report)

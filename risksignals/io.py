@@ -148,13 +148,36 @@ def _quote_chars(sep: str, lineterminator: str) -> str | None:
     return _QUOTE_PROBE[key]
 
 
-def _csv_values(series: pd.Series) -> list | None:
-    """A column as the plain Python values _csvrows renders, or None when to_csv must do it."""
-    dtype = series.dtype
+def _csv_values(values) -> list | None:
+    """A column as the plain Python values _csvrows renders, or None when pandas must do it."""
+    if isinstance(values, list):
+        return values
+    if isinstance(values, pd.arrays.IntegerArray):  # <NA> -> None, without an object round trip
+        out = values._data.tolist()
+        for i in values._mask.nonzero()[0].tolist():
+            out[i] = None
+        return out
+    dtype = values.dtype
     if dtype == object or isinstance(dtype, pd.StringDtype) or pd.api.types.is_float_dtype(dtype) \
             or pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
-        return series.tolist()
+        return values.tolist()
     return None
+
+
+def render_columns(columns: dict, *, header: bool = True, sep: str = ",") -> bytes | None:
+    """CSV rows (UTF-8) for ``{name: values}`` (lists, arrays, Series) as pandas' to_csv would
+    write them, rendered in C; None where that is not possible (no C module, other dtypes)."""
+    lineterminator = os.linesep
+    quote = _quote_chars(sep, lineterminator) if _render_rows is not None else None
+    if quote is None or not all(isinstance(c, str) for c in columns):
+        return None
+    values = [_csv_values(v) for v in columns.values()]
+    if any(v is None for v in values):
+        return None
+    try:
+        return _render_rows(values, list(columns) if header else None, sep, lineterminator, quote, pd.NA)
+    except TypeError:  # an object column holding something else (dates, lists ...)
+        return None
 
 
 def render_csv(df: pd.DataFrame, *, header: bool = True, sep: str = ",") -> bytes:
@@ -163,18 +186,12 @@ def render_csv(df: pd.DataFrame, *, header: bool = True, sep: str = ",") -> byte
     The C path covers str, int, float, bool and missing values (what a classify chunk holds);
     a test checks that both give the same bytes.
     """
-    lineterminator = os.linesep
-    quote = _quote_chars(sep, lineterminator) if _render_rows is not None else None
-    names = [c for c in df.columns if isinstance(c, str)]
-    if quote is not None and len(names) == df.shape[1] and df.columns.is_unique:
-        columns = [_csv_values(df.iloc[:, j]) for j in range(df.shape[1])]
-        if all(c is not None for c in columns):
-            try:
-                return _render_rows(columns, names if header else None, sep, lineterminator, quote, pd.NA)
-            except TypeError:  # an object column holding something else (dates, lists ...)
-                pass
+    if df.columns.is_unique:
+        data = render_columns({c: df.iloc[:, j] for j, c in enumerate(df.columns)}, header=header, sep=sep)
+        if data is not None:
+            return data
     text = df.to_csv(None, index=False, header=header, sep=sep, quoting=csv.QUOTE_MINIMAL,
-                     lineterminator=lineterminator)
+                     lineterminator=os.linesep)
     return text.encode("utf-8", "replace")
 
 
@@ -203,7 +220,7 @@ class ChunkWriter:
             first = self._fh is None
             if first:
                 self._fh = open(self._tmp, "wb")
-            self._fh.write(render_csv(df, header=first, sep="\t" if self.fmt == "tsv" else ","))
+            self._fh.write(render_csv(df, header=first, sep=self.sep))
         elif self.fmt == "jsonl":
             if self._fh is None:
                 self._fh = open(self._tmp, "w", encoding="utf-8")
@@ -221,6 +238,19 @@ class ChunkWriter:
                 table = table.cast(self._pq.schema)
             self._pq.write_table(table)
         self.rows += len(df)
+
+    @property
+    def sep(self) -> str:
+        return "\t" if self.fmt == "tsv" else ","
+
+    def write_csv_rows(self, data: bytes, rows: int) -> None:
+        """Write CSV rows rendered elsewhere (the header with the first ones)."""
+        if self.fmt not in ("csv", "tsv"):
+            raise ValueError("CSV rows need a .csv or .tsv output")
+        if self._fh is None:
+            self._fh = open(self._tmp, "wb")
+        self._fh.write(data)
+        self.rows += rows
 
     def close(self) -> None:
         if self._fh is not None:

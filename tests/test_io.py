@@ -90,3 +90,32 @@ def test_chunk_writer_writes_the_header_once(tmp_path):
         w.write(pd.DataFrame({"a": ["x,y"], "b": [0.5]}))
         w.write(pd.DataFrame({"a": ['"q"'], "b": [math.nan]}))
     assert out.read_bytes() == f'a,b{os.linesep}"x,y",0.5{os.linesep}"""q""",{os.linesep}'.encode()
+
+
+def _awkward_chunks():
+    texts = ["har du skoen min i dag?", None, "", "x" * 30_000, 'sitat "godis" , 1v1 kl 18', "ring 91234567",
+             "1v1 i kveld\nbak skolen", float("nan"), "Ola og Kari 🍫🍁"]
+    n = len(texts)
+    plain = pd.DataFrame({"id": [f"{i:03d}" for i in range(n)], "text": pd.Series(texts, dtype=object),
+                          "author": ["a"] * n, "n": np.arange(n), "w": np.linspace(0, 1, n)})
+    clash = plain.assign(evidence=["old"] * n, drug_sale=[9] * n)  # input columns named like outputs
+    numbers = pd.DataFrame({"text": pd.Series([42, "godis til salgs", None], dtype=object)})
+    dated = pd.DataFrame({"text": ["hei", "1v1"], "when": pd.to_datetime(["2024-01-01", None])})
+    first = pd.DataFrame({"text": ["hei"], "id": ["1"]})  # text column first
+    return [plain, clash, numbers, dated, first]
+
+
+@pytest.mark.parametrize("chunk", _awkward_chunks())
+@pytest.mark.parametrize("sep", [",", "\t"])
+def test_csv_rows_straight_from_the_parts_equal_the_dataframe_route(chunk, sep):
+    from risksignals.batch import classify_to_csv
+    from risksignals.privacy import ScrubReport
+    from risksignals.signals.detector import Detector, classify_chunk
+
+    det = Detector.load("lexicon")
+    frame = classify_chunk(chunk, text_column="text", detector=det, warn=False)
+    rows = classify_to_csv(chunk, text_column="text", detector=det, report=ScrubReport(), warn=False,
+                           header=True, sep=sep)
+    assert rows.data == _pandas_bytes(frame, True, sep)
+    assert rows.rows == len(chunk) and rows.errors == int((frame["error"] != "").sum())
+    assert rows.flagged == {label: int(frame[label].fillna(0).sum()) for label in det.labels}

@@ -224,37 +224,48 @@ except ImportError:  # pragma: no cover - no C compiler at install time
     _evidence = _evidence_py
 
 
-def classify_chunk(df: pd.DataFrame, *, text_column: str, detector: Detector,
-                   scrub: bool = True, report=None, warn: bool = True) -> pd.DataFrame:
-    """Pure batch function: one input chunk -> one output chunk with the same rows.
+@dataclass
+class ChunkParts:
+    """What a classified chunk is made of, before it becomes a DataFrame (or CSV rows).
 
-    Safe to run inside ``dask.dataframe.map_partitions`` or a Spark pandas UDF.
+    ``front`` holds the input columns (identifying ones dropped); ``text`` the text column's
+    new values (scrubbed; None when the column stays as it is).
     """
+
+    front: pd.DataFrame
+    text: list | None
+    scores: np.ndarray
+    evidence: list[str]
+    errors: list[str]
+
+
+def classify_parts(df: pd.DataFrame, *, text_column: str, detector: Detector, scrub: bool = True,
+                   report=None, warn: bool = True) -> ChunkParts:
+    """The work of :func:`classify_chunk`, returned in parts."""
     if text_column not in df.columns:
         cols = ", ".join(map(str, df.columns)) or "(none)"
         raise InputError(f"column '{text_column}' not found; columns are: {cols}")
-    out = df.copy()
+    front = df
     if scrub:
         from risksignals.privacy import drop_identifier_columns, scrub_series
 
-        out = drop_identifier_columns(out, keep=[text_column], warn=warn)
-    values = out[text_column].tolist()
+        front = drop_identifier_columns(front, keep=[text_column], warn=warn)
+    values = front[text_column].tolist()
     errors: list[str] = [check_text(v) or "" for v in values]
     ok = [i for i, e in enumerate(errors) if not e]
     texts = [values[i] for i in ok]
+    col = None
     if scrub:
         scrubbed = scrub_series(pd.Series(texts, dtype=object), report).tolist()
-        col = out[text_column].astype(object).tolist()
+        col = values
         for i, t in zip(ok, scrubbed):
             col[i] = t
         for i, e in enumerate(errors):
             if e and isinstance(col[i], str):
                 col[i] = ""  # an unprocessable text is not echoed (it may hold identifiers)
-        out[text_column] = col
         texts = scrubbed
-    n = len(out)
-    labels = detector.labels
-    scores = np.full((n, len(labels)), np.nan)
+    n = len(front)
+    scores = np.full((n, len(detector.labels)), np.nan)
     evidence = [""] * n
     if texts:
         try:
@@ -276,17 +287,50 @@ def classify_chunk(df: pd.DataFrame, *, text_column: str, detector: Detector,
             scores[good] = detector._score_keys(keys, hits)
             for i, k, h in zip(good, keys, hits):
                 evidence[i] = _evidence(k, h)
+    return ChunkParts(front=front, text=col, scores=scores, evidence=evidence, errors=errors)
+
+
+def new_columns(parts: ChunkParts, *, text_column: str, detector: Detector) -> dict[str, Any]:
+    """The columns a classified chunk sets, in order: the scrubbed text column, the labels (Int8,
+    <NA> where a text could not be scored), the scores, ``evidence`` and ``error``."""
+    labels = detector.labels
     thr = np.array([detector.thresholds[label] for label in labels])
+    scores = parts.scores
     flagged = (scores >= thr).astype(np.int8)
     missing = np.isnan(scores)
-    for j, label in enumerate(labels):  # Int8 with <NA> where the text could not be scored
-        out[label] = pd.arrays.IntegerArray(flagged[:, j].copy(), missing[:, j].copy())
+    cols: dict[str, Any] = {}
+    if parts.text is not None:
+        cols[text_column] = parts.text
     for j, label in enumerate(labels):
-        out[f"{label}_score"] = np.round(scores[:, j], 4)
-    out["evidence"] = evidence
-    out["error"] = errors
-    if tuple(labels) == LABELS:
-        front = [c for c in out.columns if c not in OUTPUT_COLUMNS]
-        out = out[front + list(OUTPUT_COLUMNS)]
-    return out
+        cols[label] = pd.arrays.IntegerArray(flagged[:, j].copy(), missing[:, j].copy())
+    for j, label in enumerate(labels):
+        cols[f"{label}_score"] = np.round(scores[:, j], 4)
+    cols["evidence"] = parts.evidence
+    cols["error"] = parts.errors
+    return cols
 
+
+def output_order(columns: Sequence[str], labels: Sequence[str]) -> list[str]:
+    """Input columns first, then the batch contract's columns (when the labels are the three)."""
+    if tuple(labels) != LABELS:
+        return list(columns)
+    return [c for c in columns if c not in OUTPUT_COLUMNS] + list(OUTPUT_COLUMNS)
+
+
+def classify_chunk(df: pd.DataFrame, *, text_column: str, detector: Detector,
+                   scrub: bool = True, report=None, warn: bool = True) -> pd.DataFrame:
+    """Pure batch function: one input chunk -> one output chunk with the same rows.
+
+    Safe to run inside ``dask.dataframe.map_partitions`` or a Spark pandas UDF.
+    """
+    parts = classify_parts(df, text_column=text_column, detector=detector, scrub=scrub, report=report, warn=warn)
+    return assemble_frame(parts, new_columns(parts, text_column=text_column, detector=detector), detector.labels)
+
+
+def assemble_frame(parts: ChunkParts, new: dict[str, Any], labels: Sequence[str]) -> pd.DataFrame:
+    """The output DataFrame: the input columns with the new columns set, in output order."""
+    out = parts.front.copy()
+    for name, values in new.items():
+        out[name] = values
+    order = output_order(list(out.columns), labels)
+    return out if order == list(out.columns) else out[order]
