@@ -102,18 +102,23 @@ _FORM_TOKENS = _forms_alphabet()
 
 
 def _hits_both_ways(keys, monkeypatch):
+    from risksignals.signals import automaton
     from risksignals.signals import matcher as m
 
-    for fn, ref in ((m._word_hits, m._word_hits_py), (m._other_hits, m._other_hits_py),
-                    (m._anchor_docs, m._anchor_docs_py)):
-        require_extension(fn, ref, "risksignals.signals._hits")
+    compiled_loops = [require_extension(fn, ref, "risksignals.signals._hits") for fn, ref in (
+        (m._word_hits, m._word_hits_py), (m._other_hits, m._other_hits_py), (m._anchor_docs, m._anchor_docs_py))]
     matcher = Lexicon.load().matcher
     compiled = matcher.find_in_keys(keys)
     with monkeypatch.context() as patch:
-        patch.setattr(m, "_word_hits", m._word_hits_py)
+        patch.setattr(automaton, "COMPILED", False)  # pyahocorasick ...
+        patch.setattr(m, "_word_hits", m._word_hits_py)  # ... and the Python loops
         patch.setattr(m, "_other_hits", m._other_hits_py)
         patch.setattr(m, "_anchor_docs", m._anchor_docs_py)
         reference = matcher.find_in_keys(keys)
+        patch.setattr(m, "_word_hits", compiled_loops[0])  # the C loops on pyahocorasick's hits
+        patch.setattr(m, "_other_hits", compiled_loops[1])
+        patch.setattr(m, "_anchor_docs", compiled_loops[2])
+        assert matcher.find_in_keys(keys) == reference
     return compiled, reference
 
 
@@ -161,13 +166,31 @@ def test_compiled_neutral_words_equal_the_reference(text):
 
 def test_compiled_loops_equal_the_reference_on_the_corpus(monkeypatch):
     from risksignals.datasets import load_examples
+    from risksignals.signals import automaton
     from risksignals.signals import detector as d
     from risksignals.signals import neutral as n
 
     texts = load_examples()["text"].tolist()[:3000]
     compiled = d.Detector.load("lexicon").classify(texts)
     with monkeypatch.context() as patch:
+        patch.setattr(automaton, "COMPILED", False)
         patch.setattr(n, "_replace_words", n._replace_words_py)
         patch.setattr(d, "_evidence", d._evidence_py)
         reference = d.Detector.load("lexicon").classify(texts)
     assert compiled.equals(reference) and (compiled["evidence"] != "").sum() > 1000
+
+
+_AC_ALPHABET = st.sampled_from(list("aab ba\u00e6\u00f8\u0100\u4e2d") + ["\U0001f36b", "\ue000", "\n"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(keys=st.lists(st.text(_AC_ALPHABET, min_size=1, max_size=5), min_size=1, max_size=12),
+       text=st.text(_AC_ALPHABET, max_size=40))
+def test_compiled_automaton_finds_what_pyahocorasick_finds(keys, text):
+    from risksignals.signals import automaton
+    from risksignals.signals.automaton import Automaton
+
+    _hits = require_extension(automaton._hits, None, "risksignals.signals._hits")
+    keys = list(dict.fromkeys(keys))  # an automaton's keys are distinct
+    a = Automaton([(k, i) for i, k in enumerate(keys)])
+    assert _hits.ac_find(a._c, text) == list(a.pyahocorasick().iter(text))

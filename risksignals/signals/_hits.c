@@ -94,26 +94,332 @@ static int add_items(PyObject *hits, Py_ssize_t doc, PyObject *items, Py_ssize_t
     return rc;
 }
 
-/* (end, value) from an automaton iterator; 1: got one, 0: exhausted, -1: error */
-static int next_hit(PyObject *it, Py_ssize_t *end, PyObject **value, PyObject **item) {
-    *item = PyIter_Next(it);
+/* ---------------------------------------------------------------------------------------------
+ * An Aho-Corasick automaton over code points (the same hits, in the same order, as pyahocorasick's
+ * iter(): every key ending at each position, longest first), compiled to a full transition table
+ * over the characters the keys use (any other character is one symbol), so each character of the
+ * text costs one table step. Keys are given as a list of str; a hit is (end index, key index).
+ */
+#include <stdint.h>
+
+typedef struct {
+    int32_t n_nodes, n_syms;
+    int32_t *delta;             /* n_nodes x n_syms */
+    int32_t *out, *dict, *first; /* key at a node; next node with a key on the fail chain; first output */
+    int32_t sym_latin1[256];
+    Py_UCS4 *hi_chars;          /* sorted key characters above Latin-1, and their symbols */
+    int32_t *hi_syms, n_hi;
+    Py_ssize_t n_keys;
+} ac_t;
+
+static void ac_free(ac_t *a) {
+    if (!a)
+        return;
+    PyMem_Free(a->delta);
+    PyMem_Free(a->out);
+    PyMem_Free(a->dict);
+    PyMem_Free(a->first);
+    PyMem_Free(a->hi_chars);
+    PyMem_Free(a->hi_syms);
+    PyMem_Free(a);
+}
+
+static void ac_capsule_free(PyObject *capsule) { ac_free(PyCapsule_GetPointer(capsule, "risksignals.ac")); }
+
+static inline int32_t ac_sym(const ac_t *a, Py_UCS4 c) {
+    if (c < 256)
+        return a->sym_latin1[c];
+    int32_t lo = 0, hi = a->n_hi;
+    while (lo < hi) {
+        int32_t mid = (lo + hi) / 2;
+        if (a->hi_chars[mid] < c)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < a->n_hi && a->hi_chars[lo] == c ? a->hi_syms[lo] : 0;
+}
+
+static int cmp_ucs4(const void *x, const void *y) {
+    Py_UCS4 a = *(const Py_UCS4 *)x, b = *(const Py_UCS4 *)y;
+    return a < b ? -1 : a > b;
+}
+
+/* ac_new(keys) -> capsule */
+static PyObject *ac_new(PyObject *self, PyObject *keys) {
+    (void)self;
+    if (!PyList_Check(keys)) {
+        PyErr_SetString(PyExc_TypeError, "ac_new() needs a list of str");
+        return NULL;
+    }
+    Py_ssize_t total = 1, n_keys = PyList_GET_SIZE(keys);
+    for (Py_ssize_t k = 0; k < n_keys; k++) {
+        PyObject *key = PyList_GET_ITEM(keys, k);
+        if (!PyUnicode_Check(key) || PyUnicode_GET_LENGTH(key) == 0) {
+            PyErr_SetString(PyExc_ValueError, "keys must be non-empty str");
+            return NULL;
+        }
+        total += PyUnicode_GET_LENGTH(key);
+    }
+    ac_t *a = PyMem_Calloc(1, sizeof(ac_t));
+    Py_UCS4 *chars = PyMem_Malloc(sizeof(Py_UCS4) * total); /* every key character, then distinct */
+    /* the trie as first-child / next-sibling lists, built key by key */
+    int32_t *child = PyMem_Malloc(sizeof(int32_t) * total), *sibling = PyMem_Malloc(sizeof(int32_t) * total);
+    Py_UCS4 *edge = PyMem_Malloc(sizeof(Py_UCS4) * total);
+    int32_t *fail = PyMem_Malloc(sizeof(int32_t) * total), *queue = PyMem_Malloc(sizeof(int32_t) * total);
+    if (!a || !chars || !child || !sibling || !edge || !fail || !queue)
+        goto nomem;
+    a->n_keys = n_keys;
+    a->out = PyMem_Malloc(sizeof(int32_t) * total);
+    a->dict = PyMem_Malloc(sizeof(int32_t) * total);
+    a->first = PyMem_Malloc(sizeof(int32_t) * total);
+    if (!a->out || !a->dict || !a->first)
+        goto nomem;
+    Py_ssize_t n_chars = 0;
+    int32_t n_nodes = 1;
+    child[0] = sibling[0] = -1;
+    a->out[0] = -1;
+    for (Py_ssize_t k = 0; k < n_keys; k++) {
+        PyObject *key = PyList_GET_ITEM(keys, k);
+        int kind = PyUnicode_KIND(key);
+        const void *data = PyUnicode_DATA(key);
+        int32_t node = 0;
+        for (Py_ssize_t i = 0; i < PyUnicode_GET_LENGTH(key); i++) {
+            Py_UCS4 c = PyUnicode_READ(kind, data, i);
+            chars[n_chars++] = c;
+            int32_t v = child[node];
+            while (v >= 0 && edge[v] != c)
+                v = sibling[v];
+            if (v < 0) {
+                v = n_nodes++;
+                edge[v] = c;
+                child[v] = -1;
+                sibling[v] = child[node];
+                child[node] = v;
+                a->out[v] = -1;
+            }
+            node = v;
+        }
+        a->out[node] = (int32_t)k; /* a repeated key: the last one counts, as in pyahocorasick */
+    }
+    a->n_nodes = n_nodes;
+    /* the alphabet: symbol 0 is every character no key uses */
+    qsort(chars, n_chars, sizeof(Py_UCS4), cmp_ucs4);
+    int32_t n_syms = 1, n_hi = 0;
+    for (Py_ssize_t i = 0; i < n_chars; i++)
+        if (i == 0 || chars[i] != chars[i - 1]) {
+            n_syms++;
+            n_hi += chars[i] >= 256;
+        }
+    if ((double)n_nodes * n_syms > 64e6) {
+        PyErr_SetString(PyExc_ValueError, "automaton too large for a transition table");
+        goto fail;
+    }
+    a->n_syms = n_syms;
+    a->hi_chars = PyMem_Malloc(sizeof(Py_UCS4) * (n_hi ? n_hi : 1));
+    a->hi_syms = PyMem_Malloc(sizeof(int32_t) * (n_hi ? n_hi : 1));
+    a->delta = PyMem_Calloc((size_t)n_nodes * n_syms, sizeof(int32_t));
+    if (!a->hi_chars || !a->hi_syms || !a->delta)
+        goto nomem;
+    int32_t sym = 0;
+    for (Py_ssize_t i = 0; i < n_chars; i++) {
+        if (i > 0 && chars[i] == chars[i - 1])
+            continue;
+        sym++;
+        if (chars[i] < 256)
+            a->sym_latin1[chars[i]] = sym;
+        else {
+            a->hi_chars[a->n_hi] = chars[i];
+            a->hi_syms[a->n_hi++] = sym;
+        }
+    }
+    /* breadth first: a node's row is its fail node's row with its own children written over */
+    int32_t head = 0, tail = 0;
+    queue[tail++] = 0;
+    fail[0] = 0;
+    a->dict[0] = -1;
+    while (head < tail) {
+        int32_t u = queue[head++];
+        int32_t *row = a->delta + (size_t)u * n_syms;
+        if (u != 0)
+            memcpy(row, a->delta + (size_t)fail[u] * n_syms, sizeof(int32_t) * n_syms);
+        for (int32_t v = child[u]; v >= 0; v = sibling[v]) {
+            int32_t f = u == 0 ? 0 : a->delta[(size_t)fail[u] * n_syms + ac_sym(a, edge[v])];
+            fail[v] = f;
+            a->dict[v] = a->out[f] >= 0 ? f : a->dict[f];
+            queue[tail++] = v;
+        }
+        for (int32_t v = child[u]; v >= 0; v = sibling[v])
+            row[ac_sym(a, edge[v])] = v;
+    }
+    for (int32_t v = 0; v < n_nodes; v++)
+        a->first[v] = a->out[v] >= 0 ? v : a->dict[v];
+    PyMem_Free(chars);
+    PyMem_Free(child);
+    PyMem_Free(sibling);
+    PyMem_Free(edge);
+    PyMem_Free(fail);
+    PyMem_Free(queue);
+    PyObject *capsule = PyCapsule_New(a, "risksignals.ac", ac_capsule_free);
+    if (!capsule)
+        ac_free(a);
+    return capsule;
+nomem:
+    PyErr_NoMemory();
+fail:
+    PyMem_Free(chars);
+    PyMem_Free(child);
+    PyMem_Free(sibling);
+    PyMem_Free(edge);
+    PyMem_Free(fail);
+    PyMem_Free(queue);
+    ac_free(a);
+    return NULL;
+}
+
+typedef struct {
+    Py_ssize_t *end;
+    int32_t *id;
+    Py_ssize_t n, cap;
+} pairs_t;
+
+static int pairs_add(pairs_t *p, Py_ssize_t end, int32_t id) {
+    if (p->n == p->cap) {
+        Py_ssize_t cap = p->cap ? p->cap * 2 : 1024;
+        Py_ssize_t *e = PyMem_Realloc(p->end, sizeof(Py_ssize_t) * cap);
+        if (e)
+            p->end = e;
+        int32_t *i = e ? PyMem_Realloc(p->id, sizeof(int32_t) * cap) : NULL;
+        if (!e || !i) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        p->id = i;
+        p->cap = cap;
+    }
+    p->end[p->n] = end;
+    p->id[p->n] = id;
+    p->n++;
+    return 0;
+}
+
+static void pairs_free(pairs_t *p) {
+    PyMem_Free(p->end);
+    PyMem_Free(p->id);
+}
+
+/* every (end, key index) of the automaton's keys in text */
+static int ac_scan(const ac_t *a, PyObject *text, pairs_t *p) {
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    const int32_t *delta = a->delta, *first = a->first, *dict = a->dict, *out = a->out;
+    size_t n_syms = (size_t)a->n_syms;
+    int32_t node = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        node = delta[(size_t)node * n_syms + (size_t)(c < 256 ? a->sym_latin1[c] : ac_sym(a, c))];
+        for (int32_t t = first[node]; t >= 0; t = dict[t])
+            if (pairs_add(p, i, out[t]) < 0)
+                return -1;
+    }
+    return 0;
+}
+
+/* ac_find(capsule, text) -> [(end, key index), ...], as pyahocorasick's list(iter(text)) gives
+ * (end, value) */
+static PyObject *ac_find(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *capsule, *text;
+    if (!PyArg_ParseTuple(args, "OU", &capsule, &text))
+        return NULL;
+    ac_t *a = PyCapsule_GetPointer(capsule, "risksignals.ac");
+    if (!a)
+        return NULL;
+    pairs_t p = {NULL, NULL, 0, 0};
+    if (ac_scan(a, text, &p) < 0) {
+        pairs_free(&p);
+        return NULL;
+    }
+    PyObject *out = PyList_New(p.n);
+    for (Py_ssize_t i = 0; out && i < p.n; i++) {
+        PyObject *t = Py_BuildValue("(ni)", p.end[i], (int)p.id[i]);
+        if (!t) {
+            Py_CLEAR(out);
+            break;
+        }
+        PyList_SET_ITEM(out, i, t);
+    }
+    pairs_free(&p);
+    return out;
+}
+
+/* A source of automaton hits for the loops below: a Python iterable of (end, value), or a
+ * tuple (automaton capsule, values, text): the hits of this module's automaton in text, each
+ * key index standing for values[index]. */
+typedef struct {
+    PyObject *it;
+    pairs_t pairs;
+    PyObject *values;
+    Py_ssize_t pos;
+} source_t;
+
+static int source_open(source_t *s, PyObject *spec) {
+    memset(s, 0, sizeof *s);
+    if (PyTuple_Check(spec) && PyTuple_GET_SIZE(spec) == 3 && PyCapsule_CheckExact(PyTuple_GET_ITEM(spec, 0))) {
+        ac_t *a = PyCapsule_GetPointer(PyTuple_GET_ITEM(spec, 0), "risksignals.ac");
+        PyObject *values = PyTuple_GET_ITEM(spec, 1), *text = PyTuple_GET_ITEM(spec, 2);
+        if (!a)
+            return -1;
+        if (!PyList_Check(values) || PyList_GET_SIZE(values) != a->n_keys || !PyUnicode_Check(text)) {
+            PyErr_SetString(PyExc_TypeError, "a hit source is (automaton, values with one per key, text)");
+            return -1;
+        }
+        s->values = values;
+        if (ac_scan(a, text, &s->pairs) < 0) {
+            pairs_free(&s->pairs);
+            return -1;
+        }
+        return 0;
+    }
+    s->it = PyObject_GetIter(spec);
+    return s->it ? 0 : -1;
+}
+
+static void source_close(source_t *s) {
+    Py_XDECREF(s->it);
+    pairs_free(&s->pairs);
+}
+
+/* 1: a hit (value borrowed; *item to release with Py_XDECREF), 0: no more, -1: error */
+static int next_hit(source_t *s, Py_ssize_t *end, PyObject **value, PyObject **item) {
+    *item = NULL;
+    if (!s->it) {
+        if (s->pos >= s->pairs.n)
+            return 0;
+        *end = s->pairs.end[s->pos];
+        *value = PyList_GET_ITEM(s->values, s->pairs.id[s->pos]);
+        s->pos++;
+        return 1;
+    }
+    *item = PyIter_Next(s->it);
     if (!*item)
         return PyErr_Occurred() ? -1 : 0;
     if (!PyTuple_Check(*item) || PyTuple_GET_SIZE(*item) != 2) {
-        Py_DECREF(*item);
+        Py_CLEAR(*item);
         PyErr_SetString(PyExc_TypeError, "automaton hits must be (end, value)");
         return -1;
     }
     *end = PyLong_AsSsize_t(PyTuple_GET_ITEM(*item, 0));
     *value = PyTuple_GET_ITEM(*item, 1);
     if (*end == -1 && PyErr_Occurred()) {
-        Py_DECREF(*item);
+        Py_CLEAR(*item);
         return -1;
     }
     return 1;
 }
 
-/* word_hits(iterator, joined, starts, hits): hits of the whole-word automaton, whose values
+/* word_hits(source, joined, starts, hits): hits of the whole-word automaton, whose values
  * are (length, prefix, items); see Matcher.find_in_keys. */
 static PyObject *word_hits(PyObject *self, PyObject *args) {
     (void)self;
@@ -123,8 +429,9 @@ static PyObject *word_hits(PyObject *self, PyObject *args) {
     starts_t starts;
     if (starts_from(starts_o, &starts) < 0)
         return NULL;
-    PyObject *it = PyObject_GetIter(iterable);
-    if (!it) {
+    source_t src;
+    if (source_open(&src, iterable) < 0) {
+        source_close(&src);
         PyMem_Free(starts.at);
         return NULL;
     }
@@ -133,7 +440,7 @@ static PyObject *word_hits(PyObject *self, PyObject *args) {
     Py_ssize_t n = PyUnicode_GET_LENGTH(joined), end;
     PyObject *value, *item;
     int rc;
-    while ((rc = next_hit(it, &end, &value, &item)) == 1) {
+    while ((rc = next_hit(&src, &end, &value, &item)) == 1) {
         Py_ssize_t length, ks, ke, doc;
         int prefix;
         if (!PyTuple_Check(value) || PyTuple_GET_SIZE(value) != 3) {
@@ -151,18 +458,18 @@ static PyObject *word_hits(PyObject *self, PyObject *args) {
             ke -= doc >= 0 ? starts.at[doc] : 0;
             rc = add_items(hits, doc, PyTuple_GET_ITEM(value, 2), ks, ke);
         }
-        Py_DECREF(item);
+        Py_XDECREF(item);
         if (rc < 0)
             break;
     }
-    Py_DECREF(it);
+    source_close(&src);
     PyMem_Free(starts.at);
     if (rc < 0)
         return NULL;
     Py_RETURN_NONE;
 }
 
-/* other_hits(iterator, joined, starts, hits): hits of the automaton over the key itself, whose
+/* other_hits(source, joined, starts, hits): hits of the automaton over the key itself, whose
  * values are (form_key, word_start, word_end, variants), variants being (prefix, items). */
 static PyObject *other_hits(PyObject *self, PyObject *args) {
     (void)self;
@@ -172,8 +479,9 @@ static PyObject *other_hits(PyObject *self, PyObject *args) {
     starts_t starts;
     if (starts_from(starts_o, &starts) < 0)
         return NULL;
-    PyObject *it = PyObject_GetIter(iterable);
-    if (!it) {
+    source_t src;
+    if (source_open(&src, iterable) < 0) {
+        source_close(&src);
         PyMem_Free(starts.at);
         return NULL;
     }
@@ -182,7 +490,7 @@ static PyObject *other_hits(PyObject *self, PyObject *args) {
     Py_ssize_t n = PyUnicode_GET_LENGTH(joined), end;
     PyObject *value, *item;
     int rc;
-    while ((rc = next_hit(it, &end, &value, &item)) == 1) {
+    while ((rc = next_hit(&src, &end, &value, &item)) == 1) {
         PyObject *variants = NULL;
         int ws, we;
         if (!PyTuple_Check(value) || PyTuple_GET_SIZE(value) != 4 || !PyUnicode_Check(PyTuple_GET_ITEM(value, 0))) {
@@ -217,18 +525,18 @@ static PyObject *other_hits(PyObject *self, PyObject *args) {
             }
         }
         Py_XDECREF(variants);
-        Py_DECREF(item);
+        Py_XDECREF(item);
         if (rc < 0)
             break;
     }
-    Py_DECREF(it);
+    source_close(&src);
     PyMem_Free(starts.at);
     if (rc < 0)
         return NULL;
     Py_RETURN_NONE;
 }
 
-/* anchor_docs(iterator, starts, anchored): anchored[pattern_id].add(doc) for each hit, whose
+/* anchor_docs(source, starts, anchored): anchored[pattern_id].add(doc) for each hit, whose
  * value is a list of pattern ids; anchored maps every id to a set. */
 static PyObject *anchor_docs(PyObject *self, PyObject *args) {
     (void)self;
@@ -238,15 +546,16 @@ static PyObject *anchor_docs(PyObject *self, PyObject *args) {
     starts_t starts;
     if (starts_from(starts_o, &starts) < 0)
         return NULL;
-    PyObject *it = PyObject_GetIter(iterable);
-    if (!it) {
+    source_t src;
+    if (source_open(&src, iterable) < 0) {
+        source_close(&src);
         PyMem_Free(starts.at);
         return NULL;
     }
     Py_ssize_t end;
     PyObject *value, *item;
     int rc;
-    while ((rc = next_hit(it, &end, &value, &item)) == 1) {
+    while ((rc = next_hit(&src, &end, &value, &item)) == 1) {
         PyObject *ids = PySequence_Fast(value, "anchor values must be sequences of ids");
         PyObject *doc = ids ? PyLong_FromSsize_t(doc_of(&starts, end)) : NULL;
         if (!doc)
@@ -263,11 +572,11 @@ static PyObject *anchor_docs(PyObject *self, PyObject *args) {
         }
         Py_XDECREF(doc);
         Py_XDECREF(ids);
-        Py_DECREF(item);
+        Py_XDECREF(item);
         if (rc < 0)
             break;
     }
-    Py_DECREF(it);
+    source_close(&src);
     PyMem_Free(starts.at);
     if (rc < 0)
         return NULL;
@@ -275,7 +584,7 @@ static PyObject *anchor_docs(PyObject *self, PyObject *args) {
 }
 
 
-/* replace_words(iterator, s, trailing): the neutral-word replacement of neutral._replace_words.
+/* replace_words(source, s, trailing): the neutral-word replacement of neutral._replace_words.
  * Hits are (end, (form, repl)); a hit counts on word boundaries and when it does not overlap
  * the previous one; an empty repl also takes the characters of `trailing` right after it. */
 static PyObject *replace_words(PyObject *self, PyObject *args) {
@@ -283,12 +592,14 @@ static PyObject *replace_words(PyObject *self, PyObject *args) {
     PyObject *iterable, *s, *trailing;
     if (!PyArg_ParseTuple(args, "OUU", &iterable, &s, &trailing))
         return NULL;
-    PyObject *it = PyObject_GetIter(iterable);
-    if (!it)
+    source_t src;
+    if (source_open(&src, iterable) < 0) {
+        source_close(&src);
         return NULL;
+    }
     PyObject *out = PyList_New(0);
     if (!out) {
-        Py_DECREF(it);
+        source_close(&src);
         return NULL;
     }
     int kind = PyUnicode_KIND(s);
@@ -296,7 +607,7 @@ static PyObject *replace_words(PyObject *self, PyObject *args) {
     Py_ssize_t n = PyUnicode_GET_LENGTH(s), pos = 0, end;
     PyObject *value, *item;
     int rc;
-    while ((rc = next_hit(it, &end, &value, &item)) == 1) {
+    while ((rc = next_hit(&src, &end, &value, &item)) == 1) {
         if (!PyTuple_Check(value) || PyTuple_GET_SIZE(value) != 2 || !PyUnicode_Check(PyTuple_GET_ITEM(value, 0)) ||
             !PyUnicode_Check(PyTuple_GET_ITEM(value, 1))) {
             PyErr_SetString(PyExc_TypeError, "automaton values must be (form, replacement) strs");
@@ -318,11 +629,11 @@ static PyObject *replace_words(PyObject *self, PyObject *args) {
                 pos = b;
             }
         }
-        Py_DECREF(item);
+        Py_XDECREF(item);
         if (rc < 0)
             break;
     }
-    Py_DECREF(it);
+    source_close(&src);
     if (rc < 0) {
         Py_DECREF(out);
         return NULL;
@@ -447,6 +758,8 @@ static PyMethodDef methods[] = {
     {"anchor_docs", anchor_docs, METH_VARARGS, "The texts holding each pattern's required literals."},
     {"replace_words", replace_words, METH_VARARGS, "Whole-word replacements from automaton hits."},
     {"evidence", evidence, METH_VARARGS, "The evidence string of one text's hits."},
+    {"ac_new", ac_new, METH_O, "An Aho-Corasick automaton of a list of str keys (a capsule)."},
+    {"ac_find", ac_find, METH_VARARGS, "[(end, key index), ...] of an automaton's keys in a text."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Iterator, Sequence
 
 import regex
 
+from risksignals.signals.automaton import Automaton
 from risksignals.signals.normalize import NormalisedText, matching_key, normalize
 
 if TYPE_CHECKING:
@@ -337,8 +338,6 @@ class Matcher:
     """
 
     def __init__(self, lexicon: "Lexicon", *, pattern_timeout: float = PATTERN_TIMEOUT_S):
-        import ahocorasick
-
         self.lexicon = lexicon
         self.pattern_timeout = pattern_timeout
         table: dict[tuple[str, bool], list[tuple["Entry", str]]] = {}
@@ -353,38 +352,27 @@ class Matcher:
         # non-word character is a space, padded with spaces (" selger ", " selg" for selg*):
         # it only fires on whole words, so no boundary checks are needed. Other forms (emoji,
         # "1-mot-1") use a second automaton over the key itself, with boundary checks.
-        self._words = ahocorasick.Automaton()
-        self._others = ahocorasick.Automaton()
+        words: list[tuple[str, tuple]] = []
         merged: dict[str, list] = {}
         for (key, prefix), items in table.items():
             if _WORD_FORM.fullmatch(key):
                 padded = f" {key}" if prefix else f" {key} "
-                self._words.add_word(padded, (len(padded), prefix, items))
+                words.append((padded, (len(padded), prefix, items)))
             else:
                 merged.setdefault(key, []).append((prefix, items))
-        for key, variants in merged.items():
-            self._others.add_word(key, (key, _is_word(key[0]), _is_word(key[-1]), variants))
-        self._has_words = len(self._words) > 0
-        self._has_others = bool(merged)
-        if self._has_words:
-            self._words.make_automaton()
-        if self._has_others:
-            self._others.make_automaton()
+        others = [(key, (key, _is_word(key[0]), _is_word(key[-1]), variants)) for key, variants in merged.items()]
         self._patterns: list[tuple["Entry", str, "regex.Pattern[str]", bool]] = []
         # patterns run only on texts holding a digit (needs_digit) and one of their required
         # literals (required_literals), found for all patterns in one automaton pass
-        self._anchors = ahocorasick.Automaton()
         anchored: dict[str, list[int]] = {}
         for entry in lexicon.entries:
             for pattern in entry.patterns:
                 for lit in required_literals(pattern) or ():
                     anchored.setdefault(lit, []).append(len(self._patterns))
                 self._patterns.append((entry, pattern, regex.compile(pattern), needs_digit(pattern)))
-        for lit, ids in anchored.items():
-            self._anchors.add_word(lit, ids)
         self._anchored = frozenset(i for ids in anchored.values() for i in ids)
-        if anchored:
-            self._anchors.make_automaton()
+        self._automata = {"words": Automaton(words), "others": Automaton(others),
+                          "anchors": Automaton(list(anchored.items()))}
         self.timeouts = 0
 
     # -- key-level search (no offsets) -----------------------------------------------------
@@ -414,18 +402,18 @@ class Matcher:
         for i, k in enumerate(keys):
             starts[i] = at
             at += len(k) + len(_BATCH_JOIN)
-        if self._has_words:
+        if self._automata["words"]:
             spaced = " " + _words_only(joined) + " "  # same offsets, shifted by one
-            _word_hits(self._words.iter(spaced), joined, starts, hits)
-        if self._has_others:
-            _other_hits(self._others.iter(joined), joined, starts, hits)
+            _word_hits(self._automata["words"].hits(spaced), joined, starts, hits)
+        if self._automata["others"]:
+            _other_hits(self._automata["others"].hits(joined), joined, starts, hits)
         if not self._patterns:
             return hits
         # gates: a pattern scans only the texts that can hold a match
         has_digit = [i for i, k in enumerate(keys) if _HAS_DIGIT.search(k)]
         anchored: dict[int, set[int]] = {i: set() for i in self._anchored}
         if anchored:
-            _anchor_docs(self._anchors.iter(joined), starts, anchored)
+            _anchor_docs(self._automata["anchors"].hits(joined), starts, anchored)
         all_docs = (joined, starts, None)
         digit_docs = self._sub_batch(keys, has_digit)
         for pid, (entry, pattern, compiled, digit_only) in enumerate(self._patterns):

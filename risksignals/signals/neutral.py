@@ -19,6 +19,7 @@ from importlib import resources
 
 import regex
 
+from risksignals.signals.automaton import Automaton
 from risksignals.signals.normalize import _drop_invisible, matching_key
 
 __all__ = ["neutralise", "neutralise_many", "model_key", "model_keys", "mask_capitalised_names", "NAME_TOKEN"]
@@ -45,14 +46,8 @@ def _table() -> tuple[dict[str, str], dict[str, str]]:
 
 
 @lru_cache(maxsize=2)
-def _automaton(which: int):
-    import ahocorasick
-
-    a = ahocorasick.Automaton()
-    for key, repl in _table()[which].items():
-        a.add_word(key, (key, repl))
-    a.make_automaton()
-    return a
+def _automaton(which: int) -> Automaton:
+    return Automaton([(key, (key, repl)) for key, repl in _table()[which].items()])
 
 
 def _is_word(ch: str) -> bool:
@@ -62,12 +57,12 @@ def _is_word(ch: str) -> bool:
 _TRAILING = ",.!?:;"
 
 
-def _replace_words_py(s: str, automaton) -> str:
+def _replace_words_py(s: str, automaton: Automaton) -> str:
     """Replace whole-word occurrences; a dropped form takes the punctuation right after it."""
     out: list[str] = []
     pos = 0
     n = len(s)
-    for end, (form, repl) in automaton.iter(s):
+    for end, (form, repl) in automaton.pyahocorasick().iter(s):
         start = end - len(form) + 1
         if start < pos or (start > 0 and _is_word(s[start - 1])) or (end + 1 < n and _is_word(s[end + 1])):
             continue
@@ -87,8 +82,8 @@ def _replace_words_py(s: str, automaton) -> str:
 try:  # the same loop in C (a test checks that they agree)
     from risksignals.signals._hits import replace_words as _replace_words_c
 
-    def _replace_words(s: str, automaton) -> str:
-        return _replace_words_c(automaton.iter(s), s, _TRAILING)
+    def _replace_words(s: str, automaton: Automaton) -> str:
+        return _replace_words_c(automaton.hits(s), s, _TRAILING) if automaton else s
 except ImportError:  # pragma: no cover - no C compiler at install time
     _replace_words = _replace_words_py
 
