@@ -16,6 +16,7 @@ import re
 import sys
 from bisect import bisect_right
 from collections import Counter
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -216,6 +217,10 @@ def _handle_repl(counts: Counter, level: str):
     return repl
 
 
+_TLDS = ("no", "com", "net", "org", "io", "me", "app", "gg", "tv", "ly", "be", "to", "link", "info", "se", "dk")
+_PLATFORM_NAMES = ("snap", "sc", "insta", "ig", "tiktok", "tt", "telegram", "tg", "wickr", "kik", "discord", "x",
+                   "twitter")
+_PREFIX_PLATFORMS = ("snap", "insta")  # snapchat, snapen, instagram ...
 # Gates: a cheap, necessary part of any match of a step, searched in the lowercased original
 # text (see _gate_text). A step runs only on texts where its gate occurs (no step can create
 # another's gate). A test checks that scrubbing with gates equals running every step.
@@ -225,14 +230,28 @@ _GATES = {
     # gates, where they mean what they mean in the steps (regex patterns too); re's \s covers
     # regex's \s.
     "at": re.compile(r"@|\[at\]|\(at\)"),
-    "url": re.compile(r"https?://|www\.|\.(?:no|com|net|org|io|me|app|gg|tv|ly|be|to|link|info|se|dk)"),
-    "platform": regex.compile(r"\b(?:snap\w*|sc|insta\w*|ig|tiktok|tt|telegram|tg|wickr|kik|discord|x|twitter)\b"),
+    "url": re.compile(rf"https?://|www\.|\.(?:{'|'.join(_TLDS)})"),
+    "platform": regex.compile(r"\b(?:%s)\b" % "|".join(n + r"\w*" if n in _PREFIX_PLATFORMS else n
+                                                      for n in _PLATFORM_NAMES)),
     "min": regex.compile(r"\bmi(?:n|tt)?\s+e"),  # "min er X" / "mitt e X"
     "on_platform": re.compile(rf"(?:på|on)\s+{_PLATFORM}"),  # "X på snap"
     "digits5": regex.compile(r"\d{5}"),
     "vipps": re.compile("vipps"),
     "digits8": regex.compile(r"\d(?:[\s.-]?\d){7}"),  # every phone number has 8 digits, single separators
 }
+# With the C module, the literal gates are found in one automaton pass instead: (literal, word
+# boundary before, word boundary after). Its boundaries are never narrower than the regex's
+# (see _hits.bounded_hits), and "on_platform" is read off the platform hits, so each of these
+# gates opens wherever its regex does (a test checks the outputs against running every step).
+_LITERAL_GATES: dict[str, list[tuple[str, bool, bool]]] = {
+    "at": [("@", False, False), ("[at]", False, False), ("(at)", False, False)],
+    "url": [("http://", False, False), ("https://", False, False), ("www.", False, False)]
+           + [(f".{tld}", False, False) for tld in _TLDS],
+    "vipps": [("vipps", False, False)],
+    "platform": [(name, True, name not in _PREFIX_PLATFORMS) for name in _PLATFORM_NAMES],
+}
+
+
 # handle patterns with a narrower gate than "platform" (by position in _HANDLE_PATTERNS)
 _HANDLE_GATES = {2: "on_platform", 7: "min", 8: "on_platform"}
 assert _HANDLE_PATTERNS[7][0] is _MIN_ER
@@ -277,8 +296,7 @@ def scrub_text(text: str, counts: Counter | None = None) -> str:
         counts = Counter()
     if not isinstance(text, str) or not text:
         return text
-    low = _gate_text(text)
-    open_gates = {name for name, gate in _GATES.items() if gate.search(low)}
+    open_gates = {name for name, docs in _open_gates(_gate_text(text), [0]).items() if docs}
     s = text
     for kind, pattern, gate, level in _STEPS:
         if gate in open_gates:
@@ -307,6 +325,46 @@ def _whole_doc(gate):
 
 _WHOLE: dict = {}
 
+try:
+    from risksignals.signals._hits import bounded_hits as _bounded_hits
+except ImportError:  # pragma: no cover - no C compiler at install time
+    _bounded_hits = None
+
+
+@lru_cache(maxsize=1)
+def _literal_automaton():
+    from risksignals.signals.automaton import Automaton
+
+    return Automaton([(key, (left, right, len(key), gate)) for gate, keys in _LITERAL_GATES.items()
+                      for key, left, right in keys])
+
+
+def _on_platform_before(text: str, start: int) -> bool:
+    """True where "på" or "on" and whitespace come right before text[start]."""
+    j = start
+    while j > 0 and text[j - 1].isspace():  # str.isspace is re's \s, which covers regex's \s
+        j -= 1
+    return j < start and text[max(0, j - 2):j] in ("på", "on")
+
+
+def _open_gates(joined: str, starts: list[int]) -> dict[str, list[int]]:
+    """For each gate, the texts (indexes, ascending) where it occurs in a gate text of joined
+    texts starting at ``starts``."""
+    literal = _literal_automaton() if _bounded_hits is not None else None
+    regex_gates = _GATES if literal is None or literal._c is None else \
+        {name: gate for name, gate in _GATES.items() if name not in _LITERAL_GATES and name != "on_platform"}
+    docs_of = {name: [bisect_right(starts, m.start()) - 1 for m in _whole_doc(gate).finditer(joined)]
+               for name, gate in regex_gates.items()}
+    if len(regex_gates) < len(_GATES):
+        found: dict[str, set[int]] = {name: set() for name in (*_LITERAL_GATES, "on_platform")}
+        for start, _end, (_left, _right, _n, gate) in _bounded_hits(literal.hits(joined), joined):
+            doc = bisect_right(starts, start) - 1
+            found[gate].add(doc)
+            if gate == "platform" and _on_platform_before(joined, start):
+                found["on_platform"].add(doc)
+        docs_of.update({name: sorted(docs) for name, docs in found.items()})
+    return docs_of
+
 
 def scrub_series(texts: pd.Series, report: ScrubReport | None = None) -> pd.Series:
     """Scrub a Series of texts (non-texts pass through unchanged).
@@ -329,8 +387,7 @@ def scrub_series(texts: pd.Series, report: ScrubReport | None = None) -> pd.Seri
         for t in current:
             starts.append(at)
             at += len(t) + len(_BATCH_JOIN)
-        docs_of = {name: [bisect_right(starts, m.start()) - 1 for m in _whole_doc(gate).finditer(joined)]
-                   for name, gate in _GATES.items()}
+        docs_of = _open_gates(joined, starts)
         for kind, pattern, gate, level in _STEPS:
             docs = docs_of[gate]
             if not docs:
