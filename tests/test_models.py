@@ -140,3 +140,19 @@ def test_transformer_learns_something_in_a_few_epochs(tmp_path, corpus):
                      model.thresholds_, LABELS)
     assert rep["macro_f1"] > 0.5
     assert model.history_[-1]["train_loss"] < model.history_[0]["train_loss"]
+
+
+def test_compiled_hit_entries_equal_the_reference():
+    from cext import require_extension
+
+    from risksignals.lexicons import Lexicon
+    from risksignals.models import lexicon as lx
+    from risksignals.signals.neutral import model_keys
+
+    fn = require_extension(lx._hit_entries, lx._hit_entries_py, "risksignals.signals._hits")
+    lexicon = Lexicon.load()
+    hits = lexicon.matcher.find_in_keys(model_keys(load_examples()["text"].tolist()[:2000]))
+    index = {e.id: i for i, e in enumerate(lexicon.entries) if i % 5}  # some entries unknown: -1
+    for got, want in zip(fn(hits, index), lx._hit_entries_py(hits, index)):
+        assert got.tolist() == want.tolist() and len(got) > 2000
+    assert [a.tolist() for a in fn([[], []], index)] == [[], []]

@@ -63,6 +63,26 @@ def negated_labels(hits: Iterable[tuple]) -> set[str]:
     return out
 
 
+def _hit_entries_py(hits: list, index: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+    """(text of each hit, index[entry.id] of each hit or -1), over all texts' hits."""
+    docs = [i for i, h in enumerate(hits) for _ in h]
+    ents = [index.get(hit[0].id, -1) for h in hits for hit in h]
+    return np.array(docs, dtype=np.int64), np.array(ents, dtype=np.int64)
+
+
+try:  # the same loop in C (a test checks that they agree)
+    from risksignals.signals._hits import hit_entries as _hit_entries_c
+
+    def _hit_entries(hits: list, index: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+        try:
+            docs, ents = _hit_entries_c(hits, index)
+        except TypeError:  # hits given as other sequences than lists
+            return _hit_entries_py(hits, index)
+        return np.frombuffer(docs, dtype=np.int64), np.frombuffer(ents, dtype=np.int64)
+except ImportError:  # pragma: no cover - no C compiler at install time
+    _hit_entries = _hit_entries_py
+
+
 class RuleEngine:
     """The lexicon's rules, evaluated with numpy over a whole batch of texts.
 
@@ -101,14 +121,10 @@ class RuleEngine:
     def evidence(self, hits: Sequence[Sequence[tuple]]) -> tuple[np.ndarray, np.ndarray]:
         """Role weights (n, roles) and counts of distinct entries per role (n, roles)."""
         n, r = len(hits), len(self.roles)
-        index = self.entry_index
-        docs = [i for i, h in enumerate(hits) for _ in h]
-        ents = [index.get(hit[0].id, -1) for h in hits for hit in h]
+        d, e = _hit_entries(hits if isinstance(hits, list) else list(hits), self.entry_index)
         W = np.zeros((n, r))
         C = np.zeros((n, r))
-        if docs:
-            d = np.array(docs, dtype=np.int64)
-            e = np.array(ents, dtype=np.int64)
+        if len(d):
             keep = e >= 0
             d, e = d[keep], e[keep]
             pairs = np.unique(d * len(self.entry_role) + e)

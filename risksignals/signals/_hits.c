@@ -808,6 +808,60 @@ static PyObject *bounded_hits(PyObject *self, PyObject *args) {
     return out;
 }
 
+
+/* hit_entries(hits, index) -> (docs, entries): for every hit of every text (hits[doc] is a list
+ * of (entry, form, ks, ke)), the text's index and index[entry.id] (-1 where absent), as two
+ * native int64 buffers (numpy.frombuffer reads them). RuleEngine.evidence's loop, in C. */
+static PyObject *str_id;
+
+static PyObject *hit_entries(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *hits, *index;
+    if (!PyArg_ParseTuple(args, "O!O!", &PyList_Type, &hits, &PyDict_Type, &index))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(hits), total = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *h = PyList_GET_ITEM(hits, i);
+        if (!PyList_Check(h)) {
+            PyErr_SetString(PyExc_TypeError, "hits must be a list of lists");
+            return NULL;
+        }
+        total += PyList_GET_SIZE(h);
+    }
+    PyObject *docs = PyBytes_FromStringAndSize(NULL, total * (Py_ssize_t)sizeof(int64_t));
+    PyObject *ents = PyBytes_FromStringAndSize(NULL, total * (Py_ssize_t)sizeof(int64_t));
+    if (!docs || !ents)
+        goto fail;
+    int64_t *d = (int64_t *)PyBytes_AS_STRING(docs), *e = (int64_t *)PyBytes_AS_STRING(ents);
+    Py_ssize_t k = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *h = PyList_GET_ITEM(hits, i);
+        for (Py_ssize_t j = 0; j < PyList_GET_SIZE(h); j++, k++) {
+            PyObject *hit = PyList_GET_ITEM(h, j);
+            if (!PyTuple_Check(hit) || PyTuple_GET_SIZE(hit) < 1) {
+                PyErr_SetString(PyExc_TypeError, "hits must be (entry, form, key_start, key_end)");
+                goto fail;
+            }
+            PyObject *id = PyObject_GetAttr(PyTuple_GET_ITEM(hit, 0), str_id);
+            if (!id)
+                goto fail;
+            PyObject *v = PyDict_GetItemWithError(index, id);
+            Py_DECREF(id);
+            if (!v && PyErr_Occurred())
+                goto fail;
+            d[k] = i;
+            e[k] = v ? PyLong_AsLongLong(v) : -1;
+            if (e[k] == -1 && PyErr_Occurred())
+                goto fail;
+        }
+    }
+    return Py_BuildValue("(NN)", docs, ents);
+fail:
+    Py_XDECREF(docs);
+    Py_XDECREF(ents);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"word_hits", word_hits, METH_VARARGS, "Hits of the whole-word automaton, into hits[doc]."},
     {"other_hits", other_hits, METH_VARARGS, "Hits of the automaton over the key, into hits[doc]."},
@@ -816,6 +870,7 @@ static PyMethodDef methods[] = {
     {"evidence", evidence, METH_VARARGS, "The evidence string of one text's hits."},
     {"ac_new", ac_new, METH_O, "An Aho-Corasick automaton of a list of str keys (a capsule)."},
     {"ac_find", ac_find, METH_VARARGS, "[(end, key index), ...] of an automaton's keys in a text."},
+    {"hit_entries", hit_entries, METH_VARARGS, "Text and entry index of every hit, as int64 buffers."},
     {"bounded_hits", bounded_hits, METH_VARARGS, "Literal hits with ASCII word boundaries where asked."},
     {NULL, NULL, 0, NULL},
 };
@@ -827,7 +882,8 @@ PyMODINIT_FUNC PyInit__hits(void) {
         latin1_word[c] = c == '_' || Py_UNICODE_ISALNUM(c);
     str_signal = PyUnicode_InternFromString("signal");
     str_sep = PyUnicode_InternFromString("; ");
-    if (!str_signal || !str_sep)
+    str_id = PyUnicode_InternFromString("id");
+    if (!str_signal || !str_sep || !str_id)
         return NULL;
     return PyModule_Create(&module);
 }

@@ -251,7 +251,9 @@ def classify_parts(df: pd.DataFrame, *, text_column: str, detector: Detector, sc
 
         front = drop_identifier_columns(front, keep=[text_column], warn=warn)
     values = front[text_column].tolist()
-    errors: list[str] = [check_text(v) or "" for v in values]
+    # the common case inline (a short non-blank str); check_text says why anything else fails
+    errors: list[str] = ["" if type(v) is str and v and len(v) <= MAX_TEXT_CHARS and not v.isspace()
+                         else check_text(v) or "" for v in values]
     ok = [i for i, e in enumerate(errors) if not e]
     texts = [values[i] for i in ok]
     col = None
