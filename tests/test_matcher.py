@@ -194,3 +194,19 @@ def test_compiled_automaton_finds_what_pyahocorasick_finds(keys, text):
     keys = list(dict.fromkeys(keys))  # an automaton's keys are distinct
     a = Automaton([(k, i) for i, k in enumerate(keys)])
     assert _hits.ac_find(a._c, text) == list(a.pyahocorasick().iter(text))
+
+
+@pytest.mark.parametrize("key, spans", [
+    ("selger 🍫 i kveld", [(0, 6, "drug_sale"), (7, 8, "drug_sale"), (0, 6, "drug_sale"), (9, 16, "planned_fight")]),
+    ("æøå", [(0, 3, "drøm😀"), (0, 2, "drøm😀"), (1, 3, "x")]),  # a wide signal, a span inside another
+    ("abc", [(0, 9, "a"), (-2, 3, "b"), (2, 1, "c")]),  # spans outside the key: Python's slicing
+    ("ab ab", [(0, 2, "s"), (3, 5, "s"), (3, 5, "t")]),  # a repeated string is written once
+])
+def test_compiled_evidence_equals_the_reference_on_odd_hits(key, spans):
+    from types import SimpleNamespace
+
+    from risksignals.signals import detector as d
+
+    evidence = require_extension(d._evidence, d._evidence_py, "risksignals.signals._hits")
+    hits = [(SimpleNamespace(signal=sig), "form", a, b) for a, b, sig in spans]
+    assert evidence(key, hits) == d._evidence_py(key, hits)

@@ -674,6 +674,71 @@ static int ev_before(const ev_t *a, const ev_t *b) {
 
 static PyObject *str_signal, *str_sep;
 
+/* "form [signal]" for each kept span (repeats left out) joined by "; ", in one string */
+static int same_piece(PyObject *key, const ev_t *a, const ev_t *b) {
+    if (a->ke - a->ks != b->ke - b->ks || PyUnicode_Compare(a->signal, b->signal) != 0)
+        return 0;
+    int kind = PyUnicode_KIND(key);
+    const void *data = PyUnicode_DATA(key);
+    for (Py_ssize_t i = 0; i < a->ke - a->ks; i++)
+        if (PyUnicode_READ(kind, data, a->ks + i) != PyUnicode_READ(kind, data, b->ks + i))
+            return 0;
+    return 1;
+}
+
+static PyObject *join_pieces(PyObject *key, ev_t *ev, Py_ssize_t kept) {
+    int kind = PyUnicode_KIND(key);
+    const void *data = PyUnicode_DATA(key);
+    Py_ssize_t n_out = 0, length = 0;
+    Py_UCS4 maxchar = 127;
+    for (Py_ssize_t i = 0; i < kept; i++) { /* drop repeats, keeping the first */
+        int seen = 0;
+        for (Py_ssize_t j = 0; j < n_out && !seen; j++)
+            seen = same_piece(key, &ev[j], &ev[i]);
+        if (PyErr_Occurred())
+            return NULL;
+        if (seen)
+            continue;
+        ev[n_out++] = ev[i];
+        length += (n_out > 1 ? 2 : 0) + (ev[i].ke - ev[i].ks) + 3 + PyUnicode_GET_LENGTH(ev[i].signal);
+        for (Py_ssize_t k = ev[i].ks; k < ev[i].ke; k++) {
+            Py_UCS4 c = PyUnicode_READ(kind, data, k);
+            if (c > maxchar)
+                maxchar = c;
+        }
+        if (PyUnicode_MAX_CHAR_VALUE(ev[i].signal) > maxchar) {
+            Py_UCS4 m = 0; /* the signal's own widest character */
+            for (Py_ssize_t k = 0; k < PyUnicode_GET_LENGTH(ev[i].signal); k++) {
+                Py_UCS4 c = PyUnicode_READ_CHAR(ev[i].signal, k);
+                if (c > m)
+                    m = c;
+            }
+            if (m > maxchar)
+                maxchar = m;
+        }
+    }
+    PyObject *out = PyUnicode_New(length, maxchar);
+    if (!out)
+        return NULL;
+    int okind = PyUnicode_KIND(out);
+    void *odata = PyUnicode_DATA(out);
+    Py_ssize_t o = 0;
+    for (Py_ssize_t i = 0; i < n_out; i++) {
+        if (i) {
+            PyUnicode_WRITE(okind, odata, o++, ';');
+            PyUnicode_WRITE(okind, odata, o++, ' ');
+        }
+        for (Py_ssize_t k = ev[i].ks; k < ev[i].ke; k++)
+            PyUnicode_WRITE(okind, odata, o++, PyUnicode_READ(kind, data, k));
+        PyUnicode_WRITE(okind, odata, o++, ' ');
+        PyUnicode_WRITE(okind, odata, o++, '[');
+        for (Py_ssize_t k = 0; k < PyUnicode_GET_LENGTH(ev[i].signal); k++)
+            PyUnicode_WRITE(okind, odata, o++, PyUnicode_READ_CHAR(ev[i].signal, k));
+        PyUnicode_WRITE(okind, odata, o++, ']');
+    }
+    return out;
+}
+
 static PyObject *evidence(PyObject *self, PyObject *args) {
     (void)self;
     PyObject *key, *hits;
@@ -718,7 +783,8 @@ static PyObject *evidence(PyObject *self, PyObject *args) {
         }
         ev[j + 1] = x;
     }
-    Py_ssize_t kept = 0; /* kept spans are moved to the front of ev */
+    Py_ssize_t kept = 0, key_len = PyUnicode_GET_LENGTH(key); /* kept spans move to the front of ev */
+    int plain = 1; /* spans inside the key and str signals: the string is written in one go */
     for (Py_ssize_t i = 0; i < n; i++) {
         ev_t h = ev[i];
         int inside = 0;
@@ -733,6 +799,14 @@ static PyObject *evidence(PyObject *self, PyObject *args) {
         if (inside)
             continue;
         ev[kept++] = h;
+        plain &= 0 <= h.ks && h.ks <= h.ke && h.ke <= key_len && PyUnicode_CheckExact(h.signal);
+    }
+    if (plain) {
+        res = join_pieces(key, ev, kept);
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < kept; i++) {
+        ev_t h = ev[i];
         PyObject *form = PySequence_GetSlice(key, h.ks, h.ke);
         PyObject *piece = form ? PyUnicode_FromFormat("%U [%S]", form, h.signal) : NULL;
         Py_XDECREF(form);
