@@ -161,6 +161,7 @@ static PyObject *ac_new(PyObject *self, PyObject *keys) {
         }
         total += PyUnicode_GET_LENGTH(key);
     }
+    PyObject *capsule = NULL;
     ac_t *a = PyMem_Calloc(1, sizeof(ac_t));
     Py_UCS4 *chars = PyMem_Malloc(sizeof(Py_UCS4) * total); /* every key character, then distinct */
     /* the trie as first-child / next-sibling lists, built key by key */
@@ -213,7 +214,7 @@ static PyObject *ac_new(PyObject *self, PyObject *keys) {
         }
     if ((double)n_nodes * n_syms > 64e6) {
         PyErr_SetString(PyExc_ValueError, "automaton too large for a transition table");
-        goto fail;
+        goto done;
     }
     a->n_syms = n_syms;
     a->hi_chars = PyMem_Malloc(sizeof(Py_UCS4) * (n_hi ? n_hi : 1));
@@ -254,19 +255,13 @@ static PyObject *ac_new(PyObject *self, PyObject *keys) {
     }
     for (int32_t v = 0; v < n_nodes; v++)
         a->first[v] = a->out[v] >= 0 ? v : a->dict[v];
-    PyMem_Free(chars);
-    PyMem_Free(child);
-    PyMem_Free(sibling);
-    PyMem_Free(edge);
-    PyMem_Free(fail);
-    PyMem_Free(queue);
-    PyObject *capsule = PyCapsule_New(a, "risksignals.ac", ac_capsule_free);
-    if (!capsule)
-        ac_free(a);
-    return capsule;
+    capsule = PyCapsule_New(a, "risksignals.ac", ac_capsule_free);
+    if (capsule)
+        a = NULL; /* the capsule owns it now */
+    goto done;
 nomem:
     PyErr_NoMemory();
-fail:
+done:
     PyMem_Free(chars);
     PyMem_Free(child);
     PyMem_Free(sibling);
@@ -274,7 +269,7 @@ fail:
     PyMem_Free(fail);
     PyMem_Free(queue);
     ac_free(a);
-    return NULL;
+    return capsule;
 }
 
 typedef struct {
@@ -419,121 +414,114 @@ static int next_hit(source_t *s, Py_ssize_t *end, PyObject **value, PyObject **i
     return 1;
 }
 
-/* word_hits(source, joined, starts, hits): hits of the whole-word automaton, whose values
- * are (length, prefix, items); see Matcher.find_in_keys. */
-static PyObject *word_hits(PyObject *self, PyObject *args) {
-    (void)self;
-    PyObject *iterable, *joined, *starts_o, *hits;
-    if (!PyArg_ParseTuple(args, "OUO!O!", &iterable, &joined, &PyList_Type, &starts_o, &PyList_Type, &hits))
-        return NULL;
+/* What the per-hit functions of word_hits and other_hits see. */
+typedef struct {
+    PyObject *hits;
     starts_t starts;
-    if (starts_from(starts_o, &starts) < 0)
+    int kind;
+    const void *data;
+    Py_ssize_t n;
+} loop_t;
+
+/* The driver of word_hits and other_hits: args (source, joined, starts, hits); fn handles
+ * one hit, returning -1 on error. */
+static PyObject *run_loop(PyObject *args, int (*fn)(const loop_t *, Py_ssize_t end, PyObject *value)) {
+    PyObject *iterable, *joined, *starts_o;
+    loop_t L;
+    if (!PyArg_ParseTuple(args, "OUO!O!", &iterable, &joined, &PyList_Type, &starts_o, &PyList_Type, &L.hits))
+        return NULL;
+    if (starts_from(starts_o, &L.starts) < 0)
         return NULL;
     source_t src;
     if (source_open(&src, iterable) < 0) {
         source_close(&src);
-        PyMem_Free(starts.at);
+        PyMem_Free(L.starts.at);
         return NULL;
     }
-    int kind = PyUnicode_KIND(joined);
-    const void *data = PyUnicode_DATA(joined);
-    Py_ssize_t n = PyUnicode_GET_LENGTH(joined), end;
+    L.kind = PyUnicode_KIND(joined);
+    L.data = PyUnicode_DATA(joined);
+    L.n = PyUnicode_GET_LENGTH(joined);
+    Py_ssize_t end;
     PyObject *value, *item;
     int rc;
     while ((rc = next_hit(&src, &end, &value, &item)) == 1) {
-        Py_ssize_t length, ks, ke, doc;
-        int prefix;
-        if (!PyTuple_Check(value) || PyTuple_GET_SIZE(value) != 3) {
-            PyErr_SetString(PyExc_TypeError, "word automaton values must be (length, prefix, items)");
-            rc = -1;
-        } else if ((length = PyLong_AsSsize_t(PyTuple_GET_ITEM(value, 0))) == -1 && PyErr_Occurred()) {
-            rc = -1;
-        } else if ((prefix = PyObject_IsTrue(PyTuple_GET_ITEM(value, 1))) < 0) {
-            rc = -1;
-        } else {
-            Py_ssize_t start = end - length + 1; /* the leading space, in spaced = the start in joined */
-            doc = doc_of(&starts, start);
-            ks = start - (doc >= 0 ? starts.at[doc] : 0);
-            ke = prefix ? word_end(data, kind, n, end) : end - 1;
-            ke -= doc >= 0 ? starts.at[doc] : 0;
-            rc = add_items(hits, doc, PyTuple_GET_ITEM(value, 2), ks, ke);
-        }
+        rc = fn(&L, end, value);
         Py_XDECREF(item);
         if (rc < 0)
             break;
     }
     source_close(&src);
-    PyMem_Free(starts.at);
+    PyMem_Free(L.starts.at);
     if (rc < 0)
         return NULL;
     Py_RETURN_NONE;
 }
 
+/* word_hits(source, joined, starts, hits): hits of the whole-word automaton, whose values
+ * are (length, prefix, items); see Matcher.find_in_keys. */
+static int word_hit(const loop_t *L, Py_ssize_t end, PyObject *value) {
+    Py_ssize_t length;
+    int prefix;
+    if (!PyTuple_Check(value) || PyTuple_GET_SIZE(value) != 3) {
+        PyErr_SetString(PyExc_TypeError, "word automaton values must be (length, prefix, items)");
+        return -1;
+    }
+    if ((length = PyLong_AsSsize_t(PyTuple_GET_ITEM(value, 0))) == -1 && PyErr_Occurred())
+        return -1;
+    if ((prefix = PyObject_IsTrue(PyTuple_GET_ITEM(value, 1))) < 0)
+        return -1;
+    Py_ssize_t start = end - length + 1; /* the leading space, in spaced = the start in joined */
+    Py_ssize_t doc = doc_of(&L->starts, start), base = doc >= 0 ? L->starts.at[doc] : 0;
+    Py_ssize_t ke = prefix ? word_end(L->data, L->kind, L->n, end) : end - 1;
+    return add_items(L->hits, doc, PyTuple_GET_ITEM(value, 2), start - base, ke - base);
+}
+
+static PyObject *word_hits(PyObject *self, PyObject *args) {
+    (void)self;
+    return run_loop(args, word_hit);
+}
+
 /* other_hits(source, joined, starts, hits): hits of the automaton over the key itself, whose
  * values are (form_key, word_start, word_end, variants), variants being (prefix, items). */
+static int other_hit(const loop_t *L, Py_ssize_t end, PyObject *value) {
+    int ws, we;
+    if (!PyTuple_Check(value) || PyTuple_GET_SIZE(value) != 4 || !PyUnicode_Check(PyTuple_GET_ITEM(value, 0))) {
+        PyErr_SetString(PyExc_TypeError, "automaton values must be (form_key, word_start, word_end, variants)");
+        return -1;
+    }
+    if ((ws = PyObject_IsTrue(PyTuple_GET_ITEM(value, 1))) < 0 || (we = PyObject_IsTrue(PyTuple_GET_ITEM(value, 2))) < 0)
+        return -1;
+    Py_ssize_t start = end - PyUnicode_GET_LENGTH(PyTuple_GET_ITEM(value, 0)) + 1;
+    if (ws && start > 0 && is_word(PyUnicode_READ(L->kind, L->data, start - 1)))
+        return 0;
+    PyObject *variants = PySequence_Fast(PyTuple_GET_ITEM(value, 3), "variants must be a sequence");
+    if (!variants)
+        return -1;
+    int exact_ok = !(we && end + 1 < L->n && is_word(PyUnicode_READ(L->kind, L->data, end + 1)));
+    Py_ssize_t doc = doc_of(&L->starts, start), base = doc >= 0 ? L->starts.at[doc] : 0;
+    int rc = 0;
+    for (Py_ssize_t v = 0; rc >= 0 && v < PySequence_Fast_GET_SIZE(variants); v++) {
+        PyObject *var = PySequence_Fast_GET_ITEM(variants, v);
+        int prefix;
+        if (!PyTuple_Check(var) || PyTuple_GET_SIZE(var) != 2) {
+            PyErr_SetString(PyExc_TypeError, "variants must be (prefix, items) tuples");
+            rc = -1;
+        } else if ((prefix = PyObject_IsTrue(PyTuple_GET_ITEM(var, 0))) < 0) {
+            rc = -1;
+        } else if (prefix) {
+            rc = add_items(L->hits, doc, PyTuple_GET_ITEM(var, 1), start - base,
+                           word_end(L->data, L->kind, L->n, end + 1) - base);
+        } else if (exact_ok) {
+            rc = add_items(L->hits, doc, PyTuple_GET_ITEM(var, 1), start - base, end + 1 - base);
+        }
+    }
+    Py_DECREF(variants);
+    return rc;
+}
+
 static PyObject *other_hits(PyObject *self, PyObject *args) {
     (void)self;
-    PyObject *iterable, *joined, *starts_o, *hits;
-    if (!PyArg_ParseTuple(args, "OUO!O!", &iterable, &joined, &PyList_Type, &starts_o, &PyList_Type, &hits))
-        return NULL;
-    starts_t starts;
-    if (starts_from(starts_o, &starts) < 0)
-        return NULL;
-    source_t src;
-    if (source_open(&src, iterable) < 0) {
-        source_close(&src);
-        PyMem_Free(starts.at);
-        return NULL;
-    }
-    int kind = PyUnicode_KIND(joined);
-    const void *data = PyUnicode_DATA(joined);
-    Py_ssize_t n = PyUnicode_GET_LENGTH(joined), end;
-    PyObject *value, *item;
-    int rc;
-    while ((rc = next_hit(&src, &end, &value, &item)) == 1) {
-        PyObject *variants = NULL;
-        int ws, we;
-        if (!PyTuple_Check(value) || PyTuple_GET_SIZE(value) != 4 || !PyUnicode_Check(PyTuple_GET_ITEM(value, 0))) {
-            PyErr_SetString(PyExc_TypeError, "automaton values must be (form_key, word_start, word_end, variants)");
-            rc = -1;
-        } else if ((ws = PyObject_IsTrue(PyTuple_GET_ITEM(value, 1))) < 0 ||
-                   (we = PyObject_IsTrue(PyTuple_GET_ITEM(value, 2))) < 0) {
-            rc = -1;
-        } else if (!(variants = PySequence_Fast(PyTuple_GET_ITEM(value, 3), "variants must be a sequence"))) {
-            rc = -1;
-        } else {
-            Py_ssize_t start = end - PyUnicode_GET_LENGTH(PyTuple_GET_ITEM(value, 0)) + 1;
-            if (!(ws && start > 0 && is_word(PyUnicode_READ(kind, data, start - 1)))) {
-                int exact_ok = !(we && end + 1 < n && is_word(PyUnicode_READ(kind, data, end + 1)));
-                Py_ssize_t doc = doc_of(&starts, start);
-                Py_ssize_t base = doc >= 0 ? starts.at[doc] : 0;
-                for (Py_ssize_t v = 0; rc >= 0 && v < PySequence_Fast_GET_SIZE(variants); v++) {
-                    PyObject *var = PySequence_Fast_GET_ITEM(variants, v);
-                    int prefix;
-                    if (!PyTuple_Check(var) || PyTuple_GET_SIZE(var) != 2) {
-                        PyErr_SetString(PyExc_TypeError, "variants must be (prefix, items) tuples");
-                        rc = -1;
-                    } else if ((prefix = PyObject_IsTrue(PyTuple_GET_ITEM(var, 0))) < 0) {
-                        rc = -1;
-                    } else if (prefix) {
-                        rc = add_items(hits, doc, PyTuple_GET_ITEM(var, 1), start - base,
-                                       word_end(data, kind, n, end + 1) - base);
-                    } else if (exact_ok) {
-                        rc = add_items(hits, doc, PyTuple_GET_ITEM(var, 1), start - base, end + 1 - base);
-                    }
-                }
-            }
-        }
-        Py_XDECREF(variants);
-        Py_XDECREF(item);
-        if (rc < 0)
-            break;
-    }
-    source_close(&src);
-    PyMem_Free(starts.at);
-    if (rc < 0)
-        return NULL;
-    Py_RETURN_NONE;
+    return run_loop(args, other_hit);
 }
 
 /* anchor_docs(source, starts, anchored): anchored[pattern_id].add(doc) for each hit, whose
