@@ -152,9 +152,10 @@ def _csv_values(values) -> list | None:
     """A column as the plain Python values _csvrows renders, or None when pandas must do it."""
     if isinstance(values, list):
         return values
-    if isinstance(values, pd.arrays.IntegerArray):  # <NA> -> None, without an object round trip
-        out = values._data.tolist()
-        for i in values._mask.nonzero()[0].tolist():
+    data, mask = getattr(values, "_data", None), getattr(values, "_mask", None)
+    if isinstance(values, pd.arrays.IntegerArray) and data is not None and mask is not None:
+        out = data.tolist()  # <NA> -> None, without a round trip through objects
+        for i in mask.nonzero()[0].tolist():
             out[i] = None
         return out
     dtype = values.dtype

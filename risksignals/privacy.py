@@ -16,8 +16,8 @@ import re
 import sys
 from bisect import bisect_right
 from collections import Counter
-from functools import lru_cache
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Iterable
 
 import pandas as pd
@@ -52,27 +52,27 @@ _URL = regex.compile(
 _PLATFORM = r"(?:snap(?:chat)?|sc|insta(?:gram)?|ig|tiktok|tt|telegram|tg|wickr|kik|discord|twitter)"
 _H = r"(?P<handle>(?<![<\p{L}0-9._-])[\p{L}0-9_][\p{L}0-9._-]{1,30}(?<![.-]))"
 STRONG, WEAK, STRICT = "strong", "weak", "strict"
-_HANDLE_PATTERNS = [
+_HANDLE_PATTERNS = [  # (pattern, level, gate: see _GATES)
     # add/følg/legg til (meg|han ...) på snap (da): X   (strong)
     (regex.compile(rf"\b(?:add|adde|legg\s+til|følg|follow|finn)\s+(?:[\p{{L}}]+\s+)?(?:på|on|i)\s+{_PLATFORM}"
-                   rf"(?:\s+da)?\s*(?:[:=]|->|–|-)?\s*@?{_H}", regex.IGNORECASE), STRONG),
+                   rf"(?:\s+da)?\s*(?:[:=]|->|–|-)?\s*@?{_H}", regex.IGNORECASE), STRONG, "platform"),
     # snap: X / snap-navn = X, but not "legg ut på tiktok: ..."   (strong)
     (regex.compile(rf"(?<!\but\s+på\s)(?<!\b(?:i|on|til|fra)\s)\b{_PLATFORM}\s*(?:id|navn|name|nick|brukernavn)?\s*(?:[:=]|->|=>)\s*@?{_H}",
-                   regex.IGNORECASE), STRONG),
+                   regex.IGNORECASE), STRONG, "platform"),
     # legg til X på snap / heter X på snap   (strong)
     (regex.compile(rf"\b(?:add|adde|legg\s+til|følg|follow|heter|hete)\s+@?{_H}\s+(?:på|on)\s+{_PLATFORM}\b",
-                   regex.IGNORECASE), STRONG),
+                   regex.IGNORECASE), STRONG, "on_platform"),
     # min snap er X / ny snap: X / my insta is X / snap er X   (weak)
     (regex.compile(rf"\b(?:(?:min|mi|mitt|my|ny|nye|new)[ \t]+{_PLATFORM}[ \t]*(?:er|e|is|:)?|{_PLATFORM}[ \t]+(?:er|e|is))"
-                   rf"[ \t]*@?{_H}", regex.IGNORECASE), WEAK),
+                   rf"[ \t]*@?{_H}", regex.IGNORECASE), WEAK, "platform"),
     # a contact line: "sc tobbe" alone on its line   (strong)
-    (regex.compile(rf"(?m)^[ \t]*{_PLATFORM}[ \t]*[:\-]?[ \t]+@?{_H}[ \t]*$", regex.IGNORECASE), STRONG),
+    (regex.compile(rf"(?m)^[ \t]*{_PLATFORM}[ \t]*[:\-]?[ \t]+@?{_H}[ \t]*$", regex.IGNORECASE), STRONG, "platform"),
     # sc X / snap X / tiktok @X: a bare word after a platform only when it looks like a handle
-    (regex.compile(rf"\b{_PLATFORM}[ \t]+@{_H}", regex.IGNORECASE), STRONG),
-    (regex.compile(rf"\b{_PLATFORM}[ \t]+{_H}", regex.IGNORECASE), STRICT),
+    (regex.compile(rf"\b{_PLATFORM}[ \t]+@{_H}", regex.IGNORECASE), STRONG, "platform"),
+    (regex.compile(rf"\b{_PLATFORM}[ \t]+{_H}", regex.IGNORECASE), STRICT, "platform"),
     # min er X / X på insta: only handle-shaped words (digits, '_' or '.')   (strict)
-    (_MIN_ER := regex.compile(rf"\b(?:min|mi|mitt)\s+(?:er|e)\s+@?{_H}", regex.IGNORECASE), STRICT),
-    (regex.compile(rf"(?<![\p{{L}}0-9._@-])@?{_H}\s+(?:på|on)\s+{_PLATFORM}\b", regex.IGNORECASE), STRICT),
+    (regex.compile(rf"\b(?:min|mi|mitt)\s+(?:er|e)\s+@?{_H}", regex.IGNORECASE), STRICT, "min"),
+    (regex.compile(rf"(?<![\p{{L}}0-9._@-])@?{_H}\s+(?:på|on)\s+{_PLATFORM}\b", regex.IGNORECASE), STRICT, "on_platform"),
 ]
 _AT_HANDLE = regex.compile(r"(?<![\w@<.])@(?P<handle>[\p{L}0-9_][\p{L}0-9._]{1,30})(?<!\.)")
 _HANDLELIKE = regex.compile(r".*[0-9_.].*|.*[a-zæøå][A-ZÆØÅ].*")
@@ -252,14 +252,11 @@ _LITERAL_GATES: dict[str, list[tuple[str, bool, bool]]] = {
 }
 
 
-# handle patterns with a narrower gate than "platform" (by position in _HANDLE_PATTERNS)
-_HANDLE_GATES = {2: "on_platform", 7: "min", 8: "on_platform"}
-assert _HANDLE_PATTERNS[7][0] is _MIN_ER
 # (kind, pattern, gate, level), in the order they run
 _STEPS = [
     ("email", _EMAIL, "at", None),
     ("url", _URL, "url", None),
-    *[("handle", pattern, _HANDLE_GATES.get(i, "platform"), level) for i, (pattern, level) in enumerate(_HANDLE_PATTERNS)],
+    *[("handle", pattern, gate, level) for pattern, level, gate in _HANDLE_PATTERNS],
     ("handle", _AT_HANDLE, "at", STRONG),
     ("fnr", _ELEVEN, "digits5", None),
     ("vipps", _VIPPS, "vipps", None),
@@ -351,7 +348,7 @@ def _open_gates(joined: str, starts: list[int]) -> dict[str, list[int]]:
     """For each gate, the texts (indexes, ascending) where it occurs in a gate text of joined
     texts starting at ``starts``."""
     literal = _literal_automaton() if _bounded_hits is not None else None
-    regex_gates = _GATES if literal is None or literal._c is None else \
+    regex_gates = _GATES if literal is None or not literal.compiled else \
         {name: gate for name, gate in _GATES.items() if name not in _LITERAL_GATES and name != "on_platform"}
     docs_of = {name: [bisect_right(starts, m.start()) - 1 for m in _whole_doc(gate).finditer(joined)]
                for name, gate in regex_gates.items()}

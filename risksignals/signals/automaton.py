@@ -36,10 +36,15 @@ class Automaton:
     def __len__(self) -> int:
         return len(self.keys)
 
+    @property
+    def compiled(self) -> bool:
+        """True when the C automaton does the scanning."""
+        return COMPILED and self._c is not None
+
     def hits(self, text: str):
         """The hits of the keys in ``text``: ``(automaton, values, text)`` for the C loops, or an
         iterator of ``(end, value)`` (which the C and the Python loops both take)."""
-        if COMPILED and self._c is not None:
+        if self.compiled:
             return (self._c, self.values, text)
         return self.pyahocorasick().iter(text)
 
