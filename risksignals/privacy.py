@@ -52,21 +52,22 @@ _URL = regex.compile(
 _PLATFORM = r"(?:snap(?:chat)?|sc|insta(?:gram)?|ig|tiktok|tt|telegram|tg|wickr|kik|discord|twitter)"
 _H = r"(?P<handle>(?<![<\p{L}0-9._-])[\p{L}0-9_][\p{L}0-9._-]{1,30}(?<![.-]))"
 STRONG, WEAK, STRICT = "strong", "weak", "strict"
-_HANDLE_PATTERNS = [  # (pattern, level, gate: see _GATES)
+_HANDLE_PATTERNS = [  # (pattern, level, gate or gates that must all be open: see _GATES)
     # add/følg/legg til (meg|han ...) på snap (da): X   (strong)
     (regex.compile(rf"\b(?:add|adde|legg\s+til|følg|follow|finn)\s+(?:[\p{{L}}]+\s+)?(?:på|on|i)\s+{_PLATFORM}"
-                   rf"(?:\s+da)?\s*(?:[:=]|->|–|-)?\s*@?{_H}", regex.IGNORECASE), STRONG, "platform"),
+                   rf"(?:\s+da)?\s*(?:[:=]|->|–|-)?\s*@?{_H}", regex.IGNORECASE), STRONG, ("platform", "add_verb")),
     # snap: X / snap-navn = X, but not "legg ut på tiktok: ..."   (strong)
     (regex.compile(rf"(?<!\but\s+på\s)(?<!\b(?:i|on|til|fra)\s)\b{_PLATFORM}\s*(?:id|navn|name|nick|brukernavn)?\s*(?:[:=]|->|=>)\s*@?{_H}",
-                   regex.IGNORECASE), STRONG, "platform"),
+                   regex.IGNORECASE), STRONG, ("platform", "assign")),
     # legg til X på snap / heter X på snap   (strong)
     (regex.compile(rf"\b(?:add|adde|legg\s+til|følg|follow|heter|hete)\s+@?{_H}\s+(?:på|on)\s+{_PLATFORM}\b",
                    regex.IGNORECASE), STRONG, "on_platform"),
     # min snap er X / ny snap: X / my insta is X / snap er X   (weak)
     (regex.compile(rf"\b(?:(?:min|mi|mitt|my|ny|nye|new)[ \t]+{_PLATFORM}[ \t]*(?:er|e|is|:)?|{_PLATFORM}[ \t]+(?:er|e|is))"
-                   rf"[ \t]*@?{_H}", regex.IGNORECASE), WEAK, "platform"),
+                   rf"[ \t]*@?{_H}", regex.IGNORECASE), WEAK, "mine_platform"),
     # a contact line: "sc tobbe" alone on its line   (strong)
-    (regex.compile(rf"(?m)^[ \t]*{_PLATFORM}[ \t]*[:\-]?[ \t]+@?{_H}[ \t]*$", regex.IGNORECASE), STRONG, "platform"),
+    (regex.compile(rf"(?m)^[ \t]*{_PLATFORM}[ \t]*[:\-]?[ \t]+@?{_H}[ \t]*$", regex.IGNORECASE), STRONG,
+     "line_platform"),
     # sc X / snap X / tiktok @X: a bare word after a platform only when it looks like a handle
     (regex.compile(rf"\b{_PLATFORM}[ \t]+@{_H}", regex.IGNORECASE), STRONG, "platform"),
     (regex.compile(rf"\b{_PLATFORM}[ \t]+{_H}", regex.IGNORECASE), STRICT, "platform"),
@@ -238,17 +239,24 @@ _GATES = {
     "digits5": regex.compile(r"\d{5}"),
     "vipps": re.compile("vipps"),
     "digits8": regex.compile(r"\d(?:[\s.-]?\d){7}"),  # every phone number has 8 digits, single separators
+    "assign": re.compile(r"[:=]|->"),  # "snap: X", "snap = X", "snap -> X"
+    "add_verb": regex.compile(r"\b(?:add|legg|følg|follow|finn)"),  # "add meg på snap: X"
 }
+# Gates read off the platform hits (with the regex gates only: the platform gate itself)
+_DERIVED_GATES = ("on_platform", "line_platform", "mine_platform")
 # With the C module, the literal gates are found in one automaton pass instead: (literal, word
 # boundary before, word boundary after). Its boundaries are never narrower than the regex's
-# (see _hits.bounded_hits), and "on_platform" is read off the platform hits, so each of these
-# gates opens wherever its regex does (a test checks the outputs against running every step).
+# (see _hits.bounded_hits), and the derived gates are read off the platform hits, so each of
+# these gates opens wherever its regex does (a test checks the outputs against running every
+# step, with either engine).
 _LITERAL_GATES: dict[str, list[tuple[str, bool, bool]]] = {
     "at": [("@", False, False), ("[at]", False, False), ("(at)", False, False)],
     "url": [("http://", False, False), ("https://", False, False), ("www.", False, False)]
            + [(f".{tld}", False, False) for tld in _TLDS],
     "vipps": [("vipps", False, False)],
     "platform": [(name, True, name not in _PREFIX_PLATFORMS) for name in _PLATFORM_NAMES],
+    "assign": [(":", False, False), ("=", False, False), ("->", False, False)],
+    "add_verb": [(verb, True, False) for verb in ("add", "legg", "følg", "follow", "finn")],
 }
 
 
@@ -296,7 +304,7 @@ def scrub_text(text: str, counts: Counter | None = None) -> str:
     open_gates = {name for name, docs in _open_gates(_gate_text(text), [0]).items() if docs}
     s = text
     for kind, pattern, gate, level in _STEPS:
-        if gate in open_gates:
+        if open_gates.issuperset((gate,) if isinstance(gate, str) else gate):
             s = pattern.sub(_repl_for(kind, level, counts), s)
     return s
 
@@ -336,31 +344,67 @@ def _literal_automaton():
                       for key, left, right in keys])
 
 
-def _on_platform_before(text: str, start: int) -> bool:
-    """True where "på" or "on" and whitespace come right before text[start]."""
+_LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"  # (?m)^ of regex follows only "\n"
+_POSSESSIVES = ("min", "mi", "mitt", "my", "ny", "nye", "new")
+
+
+def _derived_gates(text: str, start: int, end: int) -> list[str]:
+    """The derived gates a platform name at text[start:end] opens (never fewer than its regex):
+    "på/on" before it, the start of a line before it, "min/ny ..." before it or "er/is" after."""
+    out = []
     j = start
     while j > 0 and text[j - 1].isspace():  # str.isspace is re's \s, which covers regex's \s
         j -= 1
-    return j < start and text[max(0, j - 2):j] in ("på", "on")
+    if j < start and text[max(0, j - 2):j] in ("på", "on"):
+        out.append("on_platform")
+    j = start
+    while j > 0 and text[j - 1] in " \t":
+        j -= 1
+    if j == 0 or text[j - 1] in _LINE_BREAKS:
+        out.append("line_platform")
+    if j < start and text[max(0, j - 4):j].endswith(_POSSESSIVES):
+        out.append("mine_platform")
+    else:
+        k = end
+        while k < len(text) and (text[k].isalnum() or text[k] == "_"):  # the rest of "snapchat"
+            k += 1
+        gap = k
+        while k < len(text) and text[k] in " \t":
+            k += 1
+        if k > gap and text.startswith(("e", "is"), k):
+            out.append("mine_platform")
+    return out
 
 
 def _open_gates(joined: str, starts: list[int]) -> dict[str, list[int]]:
     """For each gate, the texts (indexes, ascending) where it occurs in a gate text of joined
     texts starting at ``starts``."""
     literal = _literal_automaton() if _bounded_hits is not None else None
-    regex_gates = _GATES if literal is None or not literal.compiled else \
-        {name: gate for name, gate in _GATES.items() if name not in _LITERAL_GATES and name != "on_platform"}
+    compiled = literal is not None and literal.compiled
+    regex_gates = {name: gate for name, gate in _GATES.items()
+                   if not compiled or (name not in _LITERAL_GATES and name not in _DERIVED_GATES)}
     docs_of = {name: [bisect_right(starts, m.start()) - 1 for m in _whole_doc(gate).finditer(joined)]
                for name, gate in regex_gates.items()}
-    if len(regex_gates) < len(_GATES):
-        found: dict[str, set[int]] = {name: set() for name in (*_LITERAL_GATES, "on_platform")}
-        for start, _end, (_left, _right, _n, gate) in _bounded_hits(literal.hits(joined), joined):
-            doc = bisect_right(starts, start) - 1
-            found[gate].add(doc)
-            if gate == "platform" and _on_platform_before(joined, start):
-                found["on_platform"].add(doc)
-        docs_of.update({name: sorted(docs) for name, docs in found.items()})
+    if not compiled:
+        for name in _DERIVED_GATES:
+            docs_of.setdefault(name, docs_of["platform"])
+        return docs_of
+    found: dict[str, set[int]] = {name: set() for name in (*_LITERAL_GATES, *_DERIVED_GATES)}
+    for start, end, (_left, _right, _n, gate) in _bounded_hits(literal.hits(joined), joined):
+        doc = bisect_right(starts, start) - 1
+        found[gate].add(doc)
+        if gate == "platform":
+            for derived in _derived_gates(joined, start, end):
+                found[derived].add(doc)
+    docs_of.update({name: sorted(docs) for name, docs in found.items()})
     return docs_of
+
+
+def _step_docs(docs_of: dict[str, list[int]], gate: "str | tuple[str, ...]") -> list[int]:
+    """The texts a step runs on: those where its gate (or all its gates) occur."""
+    if isinstance(gate, str):
+        return docs_of[gate]
+    return sorted(set(docs_of[gate[0]]).intersection(*(docs_of[g] for g in gate[1:])))
 
 
 def scrub_series(texts: pd.Series, report: ScrubReport | None = None) -> pd.Series:
@@ -386,7 +430,7 @@ def scrub_series(texts: pd.Series, report: ScrubReport | None = None) -> pd.Seri
             at += len(t) + len(_BATCH_JOIN)
         docs_of = _open_gates(joined, starts)
         for kind, pattern, gate, level in _STEPS:
-            docs = docs_of[gate]
+            docs = _step_docs(docs_of, gate)
             if not docs:
                 continue
             repl = _repl_for(kind, level, counts)

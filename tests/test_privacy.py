@@ -114,7 +114,8 @@ def _scrub_without_gates(text: str) -> str:
 _GATE_WORDS = ["snap", "SC", "insta", "på", "PÅ", "on", "min", "mitt", "mi", "er", "e", "@", "[at]", "add",
                "legg til", "heter", "vipps", "nr", "+47", "912", "34", "567", "0101", "12345", "www.",
                "x.no", "½", "ß", "K", "²", "é", "tobbe_99", "snapchat", "instagram", "ON", "https://", "(at)",
-               "kul.gutt", "Ola", ":", "-", "\n", " ", "  ", "\t", "İ", "ſnap"]
+               "kul.gutt", "Ola", ":", "-", "\n", " ", "  ", "\t", "İ", "ſnap", "=", "->", "is", "ny", "følg",
+               "FØLG", "follow", "finn", "\r", "\u2028", "snapen", "my"]
 
 
 @pytest.fixture(params=["compiled", "regex"])

@@ -68,6 +68,8 @@ _INVISIBLE_FAST = re.compile(_INVISIBLE_SIMPLE)
 
 def _drop_invisible(s: str) -> str:
     """The fast path of step 2 (same result as ``_INVISIBLE.sub('', s)``)."""
+    if s.isascii():  # every invisible character is outside ASCII (str.isascii is a flag check)
+        return s
     if "\u200d" in s:
         return _INVISIBLE.sub("", s)
     return _INVISIBLE_FAST.sub("", s)
